@@ -1,0 +1,92 @@
+"""The composition root: builds engine, services (and later devices and workers) from a data dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from pos_terminal import config
+from pos_terminal.clock import utc_now
+from pos_terminal.config import Paths, Settings
+from pos_terminal.db import migrate
+from pos_terminal.db import tables as t
+from pos_terminal.db.engine import make_engine
+from pos_terminal.errors import ConfigError, InputError
+from pos_terminal.services.catalog import CatalogService
+from pos_terminal.services.checkout import CheckoutService
+from pos_terminal.services.context import Context
+from pos_terminal.services.inventory import InventoryService
+from pos_terminal.services.parking import ParkingService
+from pos_terminal.services.returns import ReturnService
+from pos_terminal.services.users import SYSTEM_USER, UserService
+
+
+@dataclass
+class App:
+    paths: Paths
+    settings: Settings
+    engine: Engine
+    ctx: Context = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ctx = Context(self.engine, self.settings)
+        self.catalog = CatalogService(self.ctx)
+        self.checkout = CheckoutService(self.ctx)
+        self.returns = ReturnService(self.ctx)
+        self.inventory = InventoryService(self.ctx)
+        self.parking = ParkingService(self.ctx)
+        self.users = UserService(self.ctx)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_register(data_dir: Path) -> App:
+    """Open an initialised register, upgrading its database first (backed up when behind)."""
+    paths = Paths(data_dir)
+    settings = config.load(paths)
+    if not paths.database.exists():
+        raise ConfigError(f"{paths.database} is missing: restore a backup or run init again")
+    migrate.upgrade(paths.database, paths.backups)
+    engine = make_engine(paths.database)
+    with engine.connect() as conn:
+        row = conn.execute(select(t.register_info)).first()
+    if row is None or (row.store, row.register) != (settings.store, settings.register):
+        engine.dispose()
+        got = f"{row.store}-{row.register}" if row else "nothing"
+        raise ConfigError(
+            f"{paths.config} says register {settings.terminal} but the database holds {got}"
+        )
+    return App(paths, settings, engine)
+
+
+def init_register(data_dir: Path, settings: Settings) -> App:
+    """Create a register's config and database; refuses to overwrite an existing register."""
+    paths = Paths(data_dir)
+    if paths.config.exists() or paths.database.exists():
+        raise InputError(
+            f"{data_dir} already holds a register; use another --data-dir or remove it first"
+        )
+    paths.root.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(paths.database, paths.backups)
+    engine = make_engine(paths.database)
+    with engine.begin() as conn:
+        conn.execute(insert(t.register_info).values(
+            id=1, store=settings.store, register=settings.register,
+            currency=settings.currency.code, created_at=utc_now(),
+        ))
+        conn.execute(insert(t.tax_classes), [
+            {"code": tc.code, "name": tc.name, "rate_ppm": tc.rate_ppm}
+            for tc in settings.tax_classes
+        ])
+        conn.execute(insert(t.users).values(name=SYSTEM_USER, role="manager", pin_hash=None))
+    config.save(paths, settings)  # written last: a register exists only once it is complete
+    return App(paths, settings, engine)

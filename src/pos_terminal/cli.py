@@ -1,0 +1,372 @@
+"""The ``pos-terminal`` command: the installer's, support's and tests' way into the register.
+
+Every command exits 0 on success and non-zero with one clear line on stderr on bad input,
+having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pos_terminal import __version__, config
+from pos_terminal.errors import InputError, PosError, QuantityError
+
+EXIT_ERROR = 1
+_CODE_QTY = re.compile(r"^(.+?)[xX*](-?\d+)$")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def parse_code_qty(text: str) -> tuple[str, int]:
+    """``CODE`` or ``CODExQTY`` (also ``CODE*QTY``) into (code, count)."""
+    m = _CODE_QTY.match(text.strip())
+    if not m:
+        return text.strip(), 1
+    qty = int(m.group(2))
+    if qty <= 0:
+        raise QuantityError(f"{text}: quantity must be positive")
+    return m.group(1), qty
+
+
+def parse_tender(text: str, currency: Any) -> Any:
+    """``cash``, ``cash:AMOUNT``, ``card:REF[:AMOUNT]``, ``other:NAME[:AMOUNT]``."""
+    from pos_terminal.domain.tenders import Tender, TenderKind
+
+    kind, _, rest = text.partition(":")
+    try:
+        k = TenderKind(kind.lower())
+    except ValueError as exc:
+        raise InputError(
+            f"--pay {text}: use cash[:AMOUNT], card:REF[:AMOUNT] or other:NAME"
+        ) from exc
+    if k is TenderKind.CASH:
+        return Tender(k, currency.parse(rest) if rest else None)
+    ref, _, amount = rest.partition(":")
+    return Tender(k, currency.parse(amount) if amount else None, ref)
+
+
+def _out(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        print(text)
+
+
+def _app(args: argparse.Namespace) -> Any:
+    from pos_terminal.bootstrap import open_register
+
+    return open_register(args.data_dir)
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    from pos_terminal.bootstrap import init_register
+
+    settings = config.new_settings(args.store, args.register, args.currency, args.tax_mode,
+                                   args.tax_rounding, args.name or "")
+    with init_register(args.data_dir, settings) as app:
+        print(f"register {app.settings.terminal} ready in {app.paths.root}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pos_terminal.bootstrap import init_register, open_register
+    from pos_terminal.services import demo
+
+    paths = config.Paths(args.data_dir)
+    if paths.config.exists():
+        app = open_register(args.data_dir)
+    else:
+        app = init_register(args.data_dir, config.new_settings(
+            "DEMO", "R1", "EUR", store_name="Corner Shop (demo)"))
+    with app:
+        added = demo.seed(app, args.products)
+        total = demo.product_count(app)
+        print(f"demo store {app.settings.terminal}: {total} products "
+              f"({added['products'] + added['synthetic']} added) in {app.paths.root}")
+        print("sign in as cashier (PIN 1111) or manager (PIN 9999)")
+        if args.no_gui:
+            return 0
+    return _gui(args)
+
+
+def _gui(args: argparse.Namespace) -> int:
+    try:
+        from pos_terminal.ui.app import run  # type: ignore[import-not-found]
+    except ImportError:
+        print("the cashier window is not part of this build yet; try "
+              "'pos-terminal products' and 'pos-terminal sell CODE --pay cash'")
+        return 0
+    return int(run(args.data_dir))
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    return _gui(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        sysuser = app.users.system_user()
+        r = app.catalog.import_csv(Path(args.file), user_id=sysuser.id)
+    print(f"imported {r.created + r.updated} products ({r.created} new, {r.updated} updated), "
+          f"{r.barcodes} barcodes")
+    return 0
+
+
+def cmd_sell(args: argparse.Namespace) -> int:
+    from pos_terminal.domain.cart import Cart
+    from pos_terminal.services.catalog import resolve
+
+    with _app(args) as app:
+        cur = app.settings.currency
+        items = [parse_code_qty(c) for c in args.codes]
+        tenders = [parse_tender(p, cur) for p in args.pay]
+        cart = Cart()
+        with app.ctx.read() as conn:
+            for code, qty in items:
+                cart.add(resolve(conn, code), qty)
+        user = app.users.system_user()
+        r = app.checkout.complete_sale(cart, tenders, user.id, training=args.training)
+    data = {
+        "receipt_no": r.receipt_no, "total": cur.format(r.total), "total_minor": r.total,
+        "tax": cur.format(r.totals.tax), "change": cur.format(r.change),
+        "cash_rounding": r.settlement.cash_rounding, "training": r.training,
+        "payments": [{"kind": str(a.kind), "amount": cur.format(a.amount),
+                      "tendered": cur.format(a.tendered)} for a in r.settlement.tenders],
+        "negative_stock": list(r.negative_stock),
+    }
+    pays = ", ".join(f"{a.kind} {cur.format(a.tendered)}" for a in r.settlement.tenders)
+    text = (f"{'TRAINING ' if r.training else ''}receipt {r.receipt_no}  total "
+            f"{cur.format(r.total)}  paid {pays}  change {cur.format(r.change)}")
+    if r.negative_stock:
+        text += f"\nwarning: on-hand below zero for {', '.join(r.negative_stock)}"
+    _out(args, data, text)
+    return 0
+
+
+def cmd_return(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        cur = app.settings.currency
+        items = [parse_code_qty(c) for c in args.codes]
+        tenders = [parse_tender(args.refund, cur)] if args.refund else None
+        user = app.users.system_user()
+        r = app.returns.return_items(args.receipt, items, user.id, restock=not args.no_restock,
+                                     tenders=tenders, reason=args.reason or "")
+    data = {"return_no": r.return_no, "refund": cur.format(r.refund), "refund_minor": r.refund,
+            "restocked": r.restocked}
+    _out(args, data, f"return {r.return_no}  refund {cur.format(r.refund)}  "
+                     f"restocked {r.restocked}")
+    return 0
+
+
+def cmd_receive(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        cost = app.settings.currency.parse(args.cost) if args.cost is not None else None
+        items = [parse_code_qty(c) for c in args.codes]
+        user = app.users.system_user()
+        p = app.inventory.receive(items, user.id, cost=cost, reference=args.ref or "")
+    _out(args, {"reference": p.reference, "received": p.quantities, "on_hand": p.on_hand},
+         "\n".join(f"received {q} of {sku}; on hand {p.on_hand[sku]}"
+                   for sku, q in p.quantities.items()))
+    return 0
+
+
+def cmd_adjust(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        user = app.users.system_user()
+        p = app.inventory.adjust(args.code, args.quantity, args.reason, user.id, args.note or "")
+    (sku, q), = p.quantities.items()
+    _out(args, {"sku": sku, "adjusted": q, "on_hand": p.on_hand[sku]},
+         f"adjusted {sku} by {q:+d} ({args.reason}); on hand {p.on_hand[sku]}")
+    return 0
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    if args.counted < 0:
+        raise QuantityError("a counted quantity cannot be negative")
+    with _app(args) as app:
+        user = app.users.system_user()
+        p = app.inventory.count(args.code, args.counted, user.id)
+    (sku, on_hand), = p.on_hand.items()
+    variance = p.quantities.get(sku, 0)
+    _out(args, {"sku": sku, "variance": variance, "on_hand": on_hand},
+         f"counted {sku}: variance {variance:+d}; on hand {on_hand}")
+    return 0
+
+
+def cmd_products(args: argparse.Namespace) -> int:
+    if args.limit <= 0:
+        raise InputError("--limit must be positive")
+    with _app(args) as app:
+        rows = app.catalog.products(args.search or "", args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        codes = ",".join(
+            b["code"] + (f"*{b['multiplier']}" if "multiplier" in b else "") for b in r["barcodes"]
+        )
+        name = f"{r['name']} {r['variant']}".strip()
+        print(f"{r['sku']:<12} {name[:40]:<40} {r['price']:>9} /{r['unit']:<4} "
+              f"on hand {r['on_hand']:>7}  {codes}")
+    return 0
+
+
+def cmd_stock(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        info = app.inventory.stock(args.code, args.movements)
+    data = {"sku": info.item.sku, "name": info.item.name, "variant": info.item.variant,
+            "unit": info.item.unit, "on_hand": info.on_hand, "movements": info.movements}
+    lines = [f"{info.item.sku} {info.item.name} {info.item.variant}".rstrip()
+             + f": on hand {info.on_hand} {info.item.unit}"]
+    lines += [f"  {m['occurred_at']}  {m['kind']:<15} {m['quantity']:>+7}  {m['reason']}"
+              for m in info.movements]
+    _out(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_price(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        pc = app.catalog.price_check(args.code)
+        cur = app.settings.currency
+    i = pc.item
+    per = "" if i.price_per == 1 else f" per {i.price_per} {i.unit}"
+    _out(args, {"sku": i.sku, "name": i.name, "price": cur.format(i.price),
+                "price_per": i.price_per, "on_hand": pc.on_hand},
+         f"{i.name} {i.variant}".strip() + f": {cur.format(i.price)}{per}, on hand {pc.on_hand}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with _app(args) as app:
+        r = app.inventory.verify()
+    if not r.ok:
+        print(f"verify FAILED: {r.problem}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"verify ok: {r.movements} ledger rows chained, stock levels match for "
+          f"{r.products} products")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pos_terminal.db.backup import backup_file
+
+    with _app(args) as app:
+        dest = backup_file(app.paths.database, Path(args.dest))
+    print(f"backup written to {dest}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from pos_terminal.domain.users import Role
+
+    with _app(args) as app:
+        u = app.users.add(args.name, Role.parse(args.role), args.pin)
+    print(f"user {u.name} ({u.role.name.lower()}) added")
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pos-terminal", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"pos-terminal {__version__}")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="register data folder (default: $POS_TERMINAL_HOME or the user data dir)")
+    p.set_defaults(func=cmd_gui)
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    def cmd(name: str, func: Handler, help_: str, json_opt: bool = False) -> Any:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=func)
+        if json_opt:
+            sp.add_argument("--json", action="store_true", help="print JSON")
+        return sp
+
+    sp = cmd("init", cmd_init, "set up this machine as a register of a store")
+    sp.add_argument("--store", required=True)
+    sp.add_argument("--register", required=True)
+    sp.add_argument("--currency", default="EUR")
+    sp.add_argument("--tax-mode", default="inclusive", choices=["inclusive", "exclusive"])
+    sp.add_argument("--tax-rounding", default="per_line", choices=["per_line", "per_receipt"])
+    sp.add_argument("--name", help="store name printed on receipts")
+
+    sp = cmd("demo", cmd_demo, "seed and open a demo store (convenience/liquor catalog)")
+    sp.add_argument("--no-gui", action="store_true", help="seed only, do not open the window")
+    sp.add_argument("--products", type=int, help="grow the catalog to N products (benchmarks)")
+
+    sp = cmd("import-catalog", cmd_import, "import a catalog CSV (all rows or none)")
+    sp.add_argument("file")
+
+    sp = cmd("sell", cmd_sell, "ring up a scripted sale", json_opt=True)
+    sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]")
+    sp.add_argument("--pay", action="append", default=[], metavar="TENDER",
+                    help="cash[:AMOUNT] | card:REF[:AMOUNT] | other:NAME[:AMOUNT]; repeat to split")
+    sp.add_argument("--training", action="store_true", help="a training sale: no stock, no sync")
+
+    sp = cmd("return", cmd_return, "return items bought on a receipt", json_opt=True)
+    sp.add_argument("receipt")
+    sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]")
+    sp.add_argument("--no-restock", action="store_true", help="items are not fit to sell again")
+    sp.add_argument("--refund", metavar="TENDER", help="cash (default) or card:REF")
+    sp.add_argument("--reason")
+
+    sp = cmd("receive", cmd_receive, "book a delivery into stock", json_opt=True)
+    sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]")
+    sp.add_argument("--cost", metavar="AMOUNT", help="unit cost of what was received")
+    sp.add_argument("--ref", metavar="DELIVERY", help="delivery note number")
+
+    sp = cmd("adjust", cmd_adjust, "correct stock with a reason code", json_opt=True)
+    sp.add_argument("code")
+    sp.add_argument("quantity", type=int, help="signed quantity, e.g. -2")
+    sp.add_argument("--reason", required=True,
+                    help="damaged|expired|theft|internal_use|found|correction")
+    sp.add_argument("--note")
+
+    sp = cmd("count", cmd_count, "post a stock count as a variance", json_opt=True)
+    sp.add_argument("code")
+    sp.add_argument("counted", type=int)
+
+    sp = cmd("products", cmd_products, "look up the catalog", json_opt=True)
+    sp.add_argument("--search", metavar="TEXT")
+    sp.add_argument("--limit", type=int, default=50)
+
+    sp = cmd("stock", cmd_stock, "on-hand and the last movements of a product", json_opt=True)
+    sp.add_argument("code")
+    sp.add_argument("--movements", type=int, default=10, metavar="N")
+
+    sp = cmd("price", cmd_price, "price check", json_opt=True)
+    sp.add_argument("code")
+
+    cmd("verify", cmd_verify, "check the ledger's hash chain and stock levels")
+
+    sp = cmd("backup", cmd_backup, "write an online backup of the register database")
+    sp.add_argument("dest")
+
+    sp = cmd("user-add", cmd_user_add, "add a cashier, supervisor or manager")
+    sp.add_argument("name")
+    sp.add_argument("--role", required=True, choices=["cashier", "supervisor", "manager"])
+    sp.add_argument("--pin", required=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir is None:
+        args.data_dir = config.default_data_dir()
+    try:
+        return int(args.func(args))
+    except PosError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""SQLite storage: tables, engine with pragmas, unit of work, repositories and migrations."""

@@ -1,0 +1,146 @@
+"""The ledger and the outbox: append movements with their hash chain, add outbox events, verify.
+
+Callers pass the connection of their own transaction, so a business record, its movements and
+its outbox event commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from pos_terminal.clock import new_id
+from pos_terminal.db import tables as t
+from pos_terminal.db.fast import cursor, insert_sql
+from pos_terminal.domain.ledger import GENESIS, Movement, movement_hash
+
+_HEAD = (
+    "SELECT (SELECT max(seq) FROM stock_movements), "
+    "(SELECT hash FROM stock_movements WHERE terminal = ? ORDER BY seq DESC LIMIT 1)"
+)
+_MOVEMENT_COLUMNS = (
+    "seq", "id", "product_id", "quantity", "kind", "reason", "reference", "unit_cost",
+    "occurred_at", "user_id", "terminal", "prev_hash", "hash",
+)
+_INSERT_MOVEMENT = insert_sql(t.stock_movements, _MOVEMENT_COLUMNS)
+_INSERT_EVENT = insert_sql(t.outbox, ("event_id", "type", "occurred_at", "payload"))
+
+
+@dataclass(frozen=True)
+class Posted:
+    seq: int
+    hash: str
+    movement: Movement
+
+
+def append(conn: Connection, terminal: str, movements: list[Movement]) -> list[Posted]:
+    """Append movements to this terminal's chain; stock_levels follow through the trigger."""
+    if not movements:
+        return []
+    cur = cursor(conn)
+    last_seq, prev = cur.execute(_HEAD, (terminal,)).fetchone()
+    seq = last_seq or 0
+    prev = prev or GENESIS
+    rows: list[tuple[Any, ...]] = []
+    posted: list[Posted] = []
+    for m in movements:
+        seq += 1
+        h = movement_hash(prev, seq, m)
+        rows.append((
+            seq, m.id, m.product_id, m.quantity, str(m.kind), m.reason, m.reference,
+            m.unit_cost, m.occurred_at, m.user_id, m.terminal, prev, h,
+        ))
+        posted.append(Posted(seq, h, m))
+        prev = h
+    cur.executemany(_INSERT_MOVEMENT, rows)
+    return posted
+
+
+def movement_payload(posted: list[Posted], skus: dict[int, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.movement.id, "seq": p.seq, "sku": skus[p.movement.product_id],
+            "quantity": p.movement.quantity, "kind": str(p.movement.kind),
+            "reason": p.movement.reason, "reference": p.movement.reference,
+            "unit_cost": p.movement.unit_cost, "occurred_at": p.movement.occurred_at,
+            "hash": p.hash,
+        }
+        for p in posted
+    ]
+
+
+def add_event(conn: Connection, type_: str, occurred_at: str, payload: dict[str, Any]) -> str:
+    event_id = new_id()
+    cursor(conn).execute(_INSERT_EVENT, (
+        event_id, type_, occurred_at,
+        json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+    ))
+    return event_id
+
+
+def on_hand(conn: Connection, product_id: int) -> int:
+    got = conn.execute(
+        select(t.stock_levels.c.on_hand).where(t.stock_levels.c.product_id == product_id)
+    ).scalar()
+    return got or 0
+
+
+def recent(conn: Connection, product_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    m = t.stock_movements
+    rows = conn.execute(
+        select(m.c.seq, m.c.occurred_at, m.c.kind, m.c.quantity, m.c.reason, m.c.reference,
+               m.c.terminal)
+        .where(m.c.product_id == product_id).order_by(m.c.seq.desc()).limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    movements: int
+    products: int
+    problem: str = ""
+
+
+def verify(conn: Connection) -> VerifyReport:
+    """Recompute every terminal's hash chain and compare stock_levels with the ledger's sums."""
+    m = t.stock_movements
+    heads: dict[str, tuple[int, str]] = {}
+    count = 0
+    cols = (m.c.seq, m.c.id, m.c.product_id, m.c.quantity, m.c.kind, m.c.reason, m.c.reference,
+            m.c.unit_cost, m.c.occurred_at, m.c.user_id, m.c.terminal, m.c.prev_hash, m.c.hash)
+    result = conn.execution_options(yield_per=5000).execute(select(*cols).order_by(m.c.seq))
+    for (seq, mid, pid, qty, kind, reason, ref, cost, at, uid, term, prev, h) in result:
+        count += 1
+        expected_prev = heads.get(term, (0, GENESIS))[1]
+        if prev != expected_prev:
+            result.close()
+            return VerifyReport(False, count, 0, (
+                f"ledger row seq={seq} (id {mid}, terminal {term}): previous hash does not match "
+                "the row before it: a row was removed, reordered or changed"
+            ))
+        mv = Movement(mid, pid, qty, kind, reason, ref, cost, at, uid, term)
+        if movement_hash(prev, seq, mv) != h:
+            result.close()
+            return VerifyReport(False, count, 0, (
+                f"ledger row seq={seq} (id {mid}, terminal {term}): its hash does not match its "
+                "contents: the row was changed"
+            ))
+        heads[term] = (seq, h)
+    sums = dict(conn.execute(
+        select(m.c.product_id, func.sum(m.c.quantity)).group_by(m.c.product_id)
+    ).all())
+    levels = dict(conn.execute(select(t.stock_levels.c.product_id, t.stock_levels.c.on_hand)).all())
+    for pid in sorted(set(sums) | set(levels)):
+        want, got = sums.get(pid, 0), levels.get(pid, 0)
+        if want != got:
+            sku = conn.execute(select(t.products.c.sku).where(t.products.c.id == pid)).scalar()
+            return VerifyReport(False, count, len(sums), (
+                f"stock_levels for product {sku} (id {pid}) says {got} but the ledger sums to "
+                f"{want}"
+            ))
+    return VerifyReport(True, count, len(sums))

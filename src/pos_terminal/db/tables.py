@@ -1,0 +1,285 @@
+"""The register database's tables (SQLAlchemy Core). Alembic migrations create them.
+
+Money columns are integer minor units; quantities integer base units; timestamps ISO-8601 UTC
+text. ``stock_movements`` is the append-only ledger (triggers refuse UPDATE and DELETE, and an
+AFTER INSERT trigger keeps ``stock_levels`` equal to its sum per product).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+register_info = Table(
+    "register_info", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store", String, nullable=False),
+    Column("register", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    CheckConstraint("id = 1", name="one_register"),
+)
+
+counters = Table(
+    "counters", metadata,
+    Column("name", String, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+departments = Table(
+    "departments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+)
+
+tax_classes = Table(
+    "tax_classes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String, nullable=False, unique=True),
+    Column("name", String, nullable=False),
+    Column("rate_ppm", Integer, nullable=False),
+)
+
+vendors = Table(
+    "vendors", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+)
+
+product_groups = Table(
+    "product_groups", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+)
+
+products = Table(
+    "products", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sku", String, nullable=False, unique=True),
+    Column("name", String, nullable=False),
+    Column("variant", String, nullable=False, server_default=""),
+    Column("group_id", Integer, ForeignKey("product_groups.id")),
+    Column("department_id", Integer, ForeignKey("departments.id")),
+    Column("vendor_id", Integer, ForeignKey("vendors.id")),
+    Column("tax_class_id", Integer, ForeignKey("tax_classes.id"), nullable=False),
+    Column("unit", String, nullable=False, server_default="each"),
+    Column("price", Integer, nullable=False),
+    Column("price_per", Integer, nullable=False, server_default="1"),
+    Column("cost", Integer),
+    Column("reorder_point", Integer),
+    Column("par_level", Integer),
+    Column("min_age", Integer),
+    Column("max_per_sale", Integer),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("updated_at", String, nullable=False),
+    Index("ix_products_name", "name"),
+)
+
+barcodes = Table(
+    "barcodes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String, nullable=False, unique=True),
+    Column("code", String, nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("multiplier", Integer, nullable=False, server_default="1"),
+    Column("pack_price", Integer),
+    Index("ix_barcodes_product", "product_id"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("role", String, nullable=False),
+    Column("pin_hash", String),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", String),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+sales = Table(
+    "sales", metadata,
+    Column("id", String, primary_key=True),
+    Column("receipt_no", String, nullable=False, unique=True),
+    Column("training", Boolean, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("completed_at", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("tax_mode", String, nullable=False),
+    Column("subtotal", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("cash_rounding", Integer, nullable=False),
+    Column("change", Integer, nullable=False),
+    Index("ix_sales_completed_at", "completed_at"),
+)
+
+sale_lines = Table(
+    "sale_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sale_id", String, ForeignKey("sales.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("sku", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("variant", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("price", Integer, nullable=False),
+    Column("price_per", Integer, nullable=False),
+    Column("original_price", Integer),
+    Column("gross", Integer, nullable=False),
+    Column("line_discount", Integer, nullable=False),
+    Column("sale_discount", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("tax_code", String, nullable=False),
+    Column("rate_ppm", Integer, nullable=False),
+    Column("negative_stock", Boolean, nullable=False, server_default="0"),
+    UniqueConstraint("sale_id", "line_no"),
+    Index("ix_sale_lines_product", "product_id"),
+)
+
+sale_taxes = Table(
+    "sale_taxes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sale_id", String, ForeignKey("sales.id"), nullable=False),
+    Column("tax_code", String, nullable=False),
+    Column("rate_ppm", Integer, nullable=False),
+    Column("base", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Index("ix_sale_taxes_sale", "sale_id"),
+)
+
+returns = Table(
+    "returns", metadata,
+    Column("id", String, primary_key=True),
+    Column("return_no", String, nullable=False, unique=True),
+    Column("sale_id", String, ForeignKey("sales.id")),
+    Column("training", Boolean, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("approver_id", Integer, ForeignKey("users.id")),
+    Column("completed_at", String, nullable=False),
+    Column("reason", String, nullable=False, server_default=""),
+    Column("total", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("cash_rounding", Integer, nullable=False),
+    Index("ix_returns_sale", "sale_id"),
+)
+
+return_lines = Table(
+    "return_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("return_id", String, ForeignKey("returns.id"), nullable=False),
+    Column("sale_line_id", Integer, ForeignKey("sale_lines.id")),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("restock", Boolean, nullable=False),
+    Index("ix_return_lines_sale_line", "sale_line_id"),
+)
+
+payments = Table(
+    "payments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sale_id", String, ForeignKey("sales.id")),
+    Column("return_id", String, ForeignKey("returns.id")),
+    Column("kind", String, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tendered", Integer, nullable=False),
+    Column("change", Integer, nullable=False),
+    Column("reference", String, nullable=False, server_default=""),
+    Index("ix_payments_sale", "sale_id"),
+)
+
+parked_sales = Table(
+    "parked_sales", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("parked_at", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("label", String, nullable=False, server_default=""),
+    Column("cart", Text, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", String, primary_key=True),
+    Column("reference", String, nullable=False, server_default=""),
+    Column("received_at", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+)
+
+stock_counts = Table(
+    "stock_counts", metadata,
+    Column("id", String, primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("expected", Integer, nullable=False),
+    Column("counted", Integer, nullable=False),
+    Column("counted_at", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+)
+
+stock_movements = Table(
+    "stock_movements", metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("id", String, nullable=False, unique=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("reason", String, nullable=False, server_default=""),
+    Column("reference", String, nullable=False, server_default=""),
+    Column("unit_cost", Integer),
+    Column("occurred_at", String, nullable=False),
+    Column("user_id", Integer),
+    Column("terminal", String, nullable=False),
+    Column("prev_hash", String, nullable=False),
+    Column("hash", String, nullable=False),
+    Index("ix_stock_movements_product", "product_id", "seq"),
+    Index("ix_stock_movements_terminal", "terminal", "seq"),
+)
+
+stock_levels = Table(
+    "stock_levels", metadata,
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("event_id", String, nullable=False, unique=True),
+    Column("type", String, nullable=False),
+    Column("occurred_at", String, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("sent_at", String),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", String),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("approver_id", Integer, ForeignKey("users.id")),
+    Column("reason", String, nullable=False, server_default=""),
+    Column("reference", String, nullable=False, server_default=""),
+    Column("detail", String, nullable=False, server_default=""),
+)

@@ -1,0 +1,1 @@
+"""Pure business rules: no Qt, SQLAlchemy, httpx, pyserial or escpos here."""

@@ -1,0 +1,137 @@
+"""Tenders: cash with change and cash rounding, card (external terminal reference), other.
+
+Settlement rule: non-cash tenders are applied first, in the order given, and may not exceed
+what is still due. What is left is paid in cash: it is rounded to the currency's cash
+increment (the difference is the sale's cash rounding), the cash handed over must cover it,
+and the rest is change. Card data is never stored: a reference that looks like a card number
+is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pos_terminal.domain.money import Currency, round_to_increment
+from pos_terminal.errors import PaymentError
+
+
+class TenderKind(StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Tender:
+    kind: TenderKind
+    amount: int | None = None  # None: whatever is still due (cash: exact cash)
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class AppliedTender:
+    kind: TenderKind
+    amount: int  # counts toward the sale
+    tendered: int  # handed over (cash) or charged
+    change: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class Settlement:
+    tenders: tuple[AppliedTender, ...]
+    cash_rounding: int
+    change: int
+
+    @property
+    def paid(self) -> int:
+        return sum(t.amount for t in self.tenders)
+
+
+_DIGITS = re.compile(r"\d{13,19}")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def looks_like_card_number(text: str) -> bool:
+    """True when text holds 13-19 consecutive digits that pass the Luhn check."""
+    compact = re.sub(r"[ -]", "", text)
+    for m in re.finditer(r"\d+", compact):
+        run = m.group()
+        for n in range(13, 20):
+            for i in range(len(run) - n + 1):
+                if luhn_valid(run[i : i + n]):
+                    return True
+    return False
+
+
+def check_reference(reference: str) -> str:
+    ref = reference.strip()
+    if looks_like_card_number(ref):
+        raise PaymentError(
+            "that looks like a card number; enter the card terminal's reference, never the card"
+        )
+    if len(ref) > 64:
+        raise PaymentError("the reference is too long (64 characters at most)")
+    return ref
+
+
+def settle(total: int, tenders: list[Tender], currency: Currency) -> Settlement:
+    """Apply tenders to a sale total (or a refund total, paid out the same way)."""
+    if total < 0:
+        raise PaymentError("a sale total cannot be negative")
+    if not tenders:
+        tenders = [Tender(TenderKind.CASH)]
+    due = total
+    applied: list[AppliedTender] = []
+    cash = [t for t in tenders if t.kind is TenderKind.CASH]
+    if len(cash) > 1:
+        raise PaymentError("give cash once; it covers whatever is left")
+    for t in tenders:
+        if t.kind is TenderKind.CASH:
+            continue
+        ref = check_reference(t.reference)
+        if t.kind is TenderKind.CARD and not ref:
+            raise PaymentError("a card payment needs the card terminal's reference")
+        amount = due if t.amount is None else t.amount
+        if amount <= 0:
+            if t.amount is not None:
+                raise PaymentError("a payment amount must be positive")
+            raise PaymentError(f"nothing is left to pay by {t.kind}")
+        if amount > due:
+            raise PaymentError(
+                f"{t.kind} amount {currency.format(amount)} is more than the "
+                f"{currency.format(due)} still due"
+            )
+        applied.append(AppliedTender(t.kind, amount, amount, 0, ref))
+        due -= amount
+    rounding = 0
+    change = 0
+    if cash:
+        c = cash[0]
+        cash_due = round_to_increment(due, currency.cash_increment)
+        rounding = cash_due - due
+        handed = cash_due if c.amount is None else c.amount
+        if handed < 0:
+            raise PaymentError("a payment amount must be positive")
+        if handed < cash_due:
+            raise PaymentError(
+                f"not enough cash: {currency.format(cash_due)} due, "
+                f"{currency.format(handed)} given ({currency.format(cash_due - handed)} short)"
+            )
+        change = handed - cash_due
+        applied.append(AppliedTender(TenderKind.CASH, cash_due, handed, change, ""))
+        due = 0
+    if due > 0:
+        raise PaymentError(f"{currency.format(due)} is still due; add a payment")
+    return Settlement(tuple(applied), rounding, change)

@@ -1,0 +1,64 @@
+"""The project's error tree. Every error carries a message a cashier or installer can act on.
+
+    PosError
+    ├── InputError            bad input from a user or a file; nothing was written
+    │   ├── BarcodeError      a scan or typed code that cannot be used ("bad check digit", ...)
+    │   ├── QuantityError     zero, negative or absurd quantities
+    │   └── PaymentError      short cash, unknown tender, bad amount
+    ├── NotFoundError         an unknown product, receipt, user, parked sale
+    ├── RuleError             a business rule refuses the action (return more than sold, ...)
+    ├── AuthError             wrong PIN, locked out, role too low
+    ├── ConfigError           a config file or value is wrong: names the file, key and expectation
+    └── StorageError          the database could not be used (full disk, locked, corrupt)
+
+Third-party exceptions are translated into these at the boundary (db/, hardware/, sync/).
+"""
+
+from __future__ import annotations
+
+
+class PosError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(PosError):
+    pass
+
+
+class BarcodeError(InputError):
+    pass
+
+
+class QuantityError(InputError):
+    pass
+
+
+class PaymentError(InputError):
+    pass
+
+
+class NotFoundError(PosError):
+    pass
+
+
+class RuleError(PosError):
+    pass
+
+
+class AuthError(PosError):
+    pass
+
+
+class ConfigError(PosError):
+    pass
+
+
+class StorageError(PosError):
+    pass

@@ -1,0 +1,154 @@
+"""Completing a sale: one transaction writes the sale, its lines, taxes and payments, the ledger
+movements (stock_levels follow by trigger), the outbox event and any override audit rows.
+
+This is the register's hot path: SQLAlchemy Core with prebuilt statements and executemany
+(see docs/architecture.md for the measured cost against bare sqlite3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from pos_terminal.clock import new_id, utc_now
+from pos_terminal.db import ledger
+from pos_terminal.db import tables as t
+from pos_terminal.db.fast import cursor, insert_sql
+from pos_terminal.domain.cart import Cart, Totals
+from pos_terminal.domain.ledger import Movement, MovementKind
+from pos_terminal.domain.tenders import Settlement, Tender, settle
+from pos_terminal.errors import RuleError
+from pos_terminal.services.context import Context
+from pos_terminal.services.users import write_audit
+
+_NEXT = "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value"
+_FIRST = "INSERT INTO counters (name, value) VALUES (?, 1)"
+_SALE_COLUMNS = (
+    "id", "receipt_no", "training", "user_id", "completed_at", "currency", "tax_mode", "subtotal",
+    "discount", "tax", "total", "cash_rounding", "change",
+)
+_LINE_COLUMNS = (
+    "sale_id", "line_no", "product_id", "sku", "name", "variant", "unit", "qty", "price",
+    "price_per", "original_price", "gross", "line_discount", "sale_discount", "amount", "tax",
+    "total", "tax_code", "rate_ppm", "negative_stock",
+)
+_TAX_COLUMNS = ("sale_id", "tax_code", "rate_ppm", "base", "tax")
+_PAYMENT_COLUMNS = ("sale_id", "return_id", "kind", "amount", "tendered", "change", "reference")
+_INSERT_SALE = insert_sql(t.sales, _SALE_COLUMNS)
+_INSERT_LINE = insert_sql(t.sale_lines, _LINE_COLUMNS)
+_INSERT_TAX = insert_sql(t.sale_taxes, _TAX_COLUMNS)
+_INSERT_PAYMENT = insert_sql(t.payments, _PAYMENT_COLUMNS)
+_LEVEL = "SELECT on_hand FROM stock_levels WHERE product_id = ?"
+
+
+def next_number(conn: Connection, name: str) -> int:
+    """The next number of a gap-free series (receipts, returns), inside the caller's transaction."""
+    cur = cursor(conn)
+    got = cur.execute(_NEXT, (name,)).fetchone()
+    if got is None:
+        cur.execute(_FIRST, (name,))
+        return 1
+    return int(got[0])
+
+
+@dataclass(frozen=True)
+class SaleResult:
+    sale_id: str
+    receipt_no: str
+    totals: Totals
+    settlement: Settlement
+    completed_at: str
+    training: bool
+    negative_stock: tuple[str, ...]  # SKUs whose on-hand went below zero
+
+    @property
+    def total(self) -> int:
+        return self.totals.total
+
+    @property
+    def change(self) -> int:
+        return self.settlement.change
+
+
+class CheckoutService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def totals(self, cart: Cart) -> Totals:
+        s = self.ctx.settings
+        return cart.totals(s.tax_mode, s.tax_rounding)
+
+    def complete_sale(
+        self, cart: Cart, tenders: list[Tender], user_id: int, training: bool = False
+    ) -> SaleResult:
+        s = self.ctx.settings
+        if cart.is_empty:
+            raise RuleError("the sale has no items")
+        totals = cart.totals(s.tax_mode, s.tax_rounding)
+        settlement = settle(totals.total, tenders, s.currency)
+        now = utc_now()
+        sale_id = new_id()
+        with self.ctx.write() as conn:
+            series = "training" if training else "receipt"
+            n = next_number(conn, series)
+            receipt = f"{s.store}-{s.register}-{'T' if training else ''}{n:06d}"
+            cur = cursor(conn)
+            cur.execute(_INSERT_SALE, (
+                sale_id, receipt, training, user_id, now, s.currency.code, str(s.tax_mode),
+                totals.subtotal, totals.discount, totals.tax, totals.total,
+                settlement.cash_rounding, settlement.change,
+            ))
+            levels: dict[int, int] = {}
+            negative: list[str] = []
+            for p in totals.lines:
+                pid = p.line.item.product_id
+                if pid not in levels:
+                    row = cur.execute(_LEVEL, (pid,)).fetchone()
+                    levels[pid] = row[0] if row else 0
+                levels[pid] -= p.line.qty
+                if levels[pid] < 0 and not training:
+                    negative.append(p.line.item.sku)
+            cur.executemany(_INSERT_LINE, [
+                (
+                    sale_id, p.line.line_no, p.line.item.product_id, p.line.item.sku,
+                    p.line.item.name, p.line.item.variant, p.line.item.unit, p.line.qty,
+                    p.line.price, p.line.price_per, p.line.original_price, p.gross,
+                    p.line_discount, p.sale_discount, p.amount, p.tax, p.total,
+                    p.line.item.tax_code, p.line.item.rate_ppm, p.line.item.sku in negative,
+                )
+                for p in totals.lines
+            ])
+            cur.executemany(_INSERT_TAX, [
+                (sale_id, x.code, x.rate_ppm, x.base, x.tax) for x in totals.taxes
+            ])
+            cur.executemany(_INSERT_PAYMENT, [
+                (sale_id, None, str(a.kind), a.amount, a.tendered, a.change, a.reference)
+                for a in settlement.tenders
+            ])
+            for o in cart.overrides:
+                write_audit(conn, o, receipt, now)
+            if not training:
+                moves = [
+                    Movement(new_id(), p.line.item.product_id, -p.line.qty, MovementKind.SALE, "",
+                             sale_id, p.line.item.cost, now, user_id, s.terminal)
+                    for p in totals.lines
+                ]
+                posted = ledger.append(conn, s.terminal, moves)
+                skus = {p.line.item.product_id: p.line.item.sku for p in totals.lines}
+                ledger.add_event(conn, "sale.completed", now, {
+                    "sale_id": sale_id, "receipt_no": receipt, "currency": s.currency.code,
+                    "total": totals.total, "tax": totals.tax, "discount": totals.discount,
+                    "lines": [
+                        {"line_no": p.line.line_no, "sku": p.line.item.sku, "qty": p.line.qty,
+                         "amount": p.amount, "tax": p.tax, "total": p.total}
+                        for p in totals.lines
+                    ],
+                    "payments": [
+                        {"kind": str(a.kind), "amount": a.amount} for a in settlement.tenders
+                    ],
+                    "movements": ledger.movement_payload(posted, skus),
+                })
+        return SaleResult(
+            sale_id, receipt, totals, settlement, now, training, tuple(dict.fromkeys(negative))
+        )

@@ -1,0 +1,213 @@
+"""Returns: against a receipt (never more than was sold) or blind (a supervisor approves).
+
+A line's refund is its remaining paid total times the returned share of its remaining
+quantity, rounded half away from zero, so returning everything refunds exactly what was paid.
+Restocked items go back on hand through a ``return`` movement; items not restocked (broken,
+unsellable) move no stock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select
+
+from pos_terminal.clock import new_id, utc_now
+from pos_terminal.db import ledger
+from pos_terminal.db import tables as t
+from pos_terminal.domain.cart import Cart, Override, check_quantity
+from pos_terminal.domain.ledger import Movement, MovementKind
+from pos_terminal.domain.money import round_div
+from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
+from pos_terminal.errors import InputError, NotFoundError, RuleError
+from pos_terminal.services.catalog import resolve
+from pos_terminal.services.checkout import next_number
+from pos_terminal.services.context import Context
+from pos_terminal.services.users import write_audit
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    sale_line_id: int
+    line_no: int
+    product_id: int
+    sku: str
+    name: str
+    qty: int
+    returned: int
+    total: int
+    refunded: int
+    tax: int
+    refunded_tax: int
+    cost: int | None
+
+    @property
+    def returnable(self) -> int:
+        return self.qty - self.returned
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    return_id: str
+    return_no: str
+    refund: int
+    tax: int
+    settlement: Settlement
+    restocked: int
+
+
+def sold_lines(conn: Connection, sale_id: str) -> list[SoldLine]:
+    sl, rl = t.sale_lines, t.return_lines
+    back = (
+        select(rl.c.sale_line_id, func.sum(rl.c.qty).label("q"), func.sum(rl.c.amount).label("a"),
+               func.sum(rl.c.tax).label("x"))
+        .group_by(rl.c.sale_line_id).subquery()
+    )
+    rows = conn.execute(
+        select(sl.c.id, sl.c.line_no, sl.c.product_id, sl.c.sku, sl.c.name, sl.c.qty,
+               func.coalesce(back.c.q, 0), sl.c.total, func.coalesce(back.c.a, 0), sl.c.tax,
+               func.coalesce(back.c.x, 0), t.products.c.cost)
+        .join(t.products, t.products.c.id == sl.c.product_id)
+        .outerjoin(back, back.c.sale_line_id == sl.c.id)
+        .where(sl.c.sale_id == sale_id).order_by(sl.c.line_no)
+    )
+    return [SoldLine(*r) for r in rows]
+
+
+class ReturnService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def receipt(self, receipt_no: str) -> tuple[str, bool, list[SoldLine]]:
+        """The sale behind a receipt number: (sale id, training?, lines with what is left)."""
+        with self.ctx.read() as conn:
+            sale_id, training = self._sale(conn, receipt_no)
+            return sale_id, training, sold_lines(conn, sale_id)
+
+    def _sale(self, conn: Connection, receipt_no: str) -> tuple[str, bool]:
+        r = conn.execute(
+            select(t.sales.c.id, t.sales.c.training).where(t.sales.c.receipt_no == receipt_no)
+        ).first()
+        if r is None:
+            raise NotFoundError(f"unknown receipt {receipt_no!r}; check the number on the receipt")
+        return r.id, bool(r.training)
+
+    def return_items(
+        self, receipt_no: str, items: list[tuple[str, int]], user_id: int,
+        restock: bool = True, tenders: list[Tender] | None = None, reason: str = "",
+    ) -> ReturnResult:
+        """Return ``(code, count)`` pairs bought on ``receipt_no``; refunds what was paid."""
+        if not items:
+            raise InputError("name at least one item to return")
+        now = utc_now()
+        with self.ctx.write() as conn:
+            sale_id, training = self._sale(conn, receipt_no)
+            lines = sold_lines(conn, sale_id)
+            left = {ln.sale_line_id: ln.returnable for ln in lines}
+            picks: list[tuple[SoldLine, int]] = []
+            for code, count in items:
+                item = resolve(conn, code)
+                qty = check_quantity(count * item.pack if item.unit == "each" else count, item.unit)
+                want = qty
+                mine = [ln for ln in lines if ln.product_id == item.product_id]
+                if not mine:
+                    raise RuleError(f"{item.name} is not on receipt {receipt_no}")
+                for ln in mine:
+                    take = min(want, left[ln.sale_line_id])
+                    if take:
+                        picks.append((ln, take))
+                        left[ln.sale_line_id] -= take
+                        want -= take
+                if want:
+                    sold = sum(ln.qty for ln in mine)
+                    back = sum(ln.returned for ln in mine)
+                    raise RuleError(
+                        f"cannot return {qty} of {item.name}: {sold} sold on {receipt_no}, "
+                        f"{back} already returned"
+                    )
+            rows = []
+            for ln, q in _merge(picks):
+                amount = round_div((ln.total - ln.refunded) * q, ln.returnable)
+                tax = round_div((ln.tax - ln.refunded_tax) * q, ln.returnable)
+                rows.append((ln.sale_line_id, ln.product_id, ln.sku, q, amount, tax, ln.cost))
+            return self._post(conn, rows, sale_id, training, user_id, None, restock, tenders,
+                              reason, now)
+
+    def blind_return(
+        self, items: list[tuple[str, int]], user_id: int, approval: Override,
+        restock: bool = True, tenders: list[Tender] | None = None, reason: str = "",
+    ) -> ReturnResult:
+        """Return without a receipt at today's prices; needs a supervisor's approval."""
+        if approval.action != "blind_return":
+            raise RuleError("a blind return needs a supervisor's blind-return approval")
+        if not items:
+            raise InputError("name at least one item to return")
+        s = self.ctx.settings
+        now = utc_now()
+        with self.ctx.write() as conn:
+            cart = Cart()
+            for code, count in items:
+                cart.add(resolve(conn, code), count)
+            totals = cart.totals(s.tax_mode, s.tax_rounding)
+            rows = [
+                (None, p.line.item.product_id, p.line.item.sku, p.line.qty, p.total, p.tax,
+                 p.line.item.cost)
+                for p in totals.lines
+            ]
+            return self._post(conn, rows, None, False, user_id, approval, restock, tenders,
+                              reason or approval.reason, now)
+
+    def _post(
+        self, conn: Connection, rows: list[tuple[int | None, int, str, int, int, int, int | None]],
+        sale_id: str | None, training: bool, user_id: int, approval: Override | None,
+        restock: bool, tenders: list[Tender] | None, reason: str, now: str,
+    ) -> ReturnResult:
+        s = self.ctx.settings
+        refund = sum(r[4] for r in rows)
+        tax = sum(r[5] for r in rows)
+        settlement = settle(refund, tenders or [Tender(TenderKind.CASH)], s.currency)
+        return_id = new_id()
+        n = next_number(conn, "training_return" if training else "return")
+        return_no = f"{s.store}-{s.register}-{'T' if training else ''}R{n:06d}"
+        conn.execute(insert(t.returns).values(
+            id=return_id, return_no=return_no, sale_id=sale_id, training=training,
+            user_id=user_id, approver_id=approval.approver_id if approval else None,
+            completed_at=now, reason=reason, total=refund, tax=tax,
+            cash_rounding=settlement.cash_rounding,
+        ))
+        conn.execute(insert(t.return_lines), [
+            {"return_id": return_id, "sale_line_id": r[0], "product_id": r[1], "qty": r[3],
+             "amount": r[4], "tax": r[5], "restock": restock}
+            for r in rows
+        ])
+        conn.execute(insert(t.payments), [
+            {"sale_id": None, "return_id": return_id, "kind": str(a.kind), "amount": -a.amount,
+             "tendered": -a.tendered, "change": 0, "reference": a.reference}
+            for a in settlement.tenders
+        ])
+        if approval is not None:
+            write_audit(conn, approval, return_no, now)
+        restocked = 0
+        if not training:
+            moves = [
+                Movement(new_id(), r[1], r[3], MovementKind.RETURN, reason, return_id, r[6], now,
+                         user_id, s.terminal)
+                for r in rows
+            ] if restock else []
+            restocked = sum(m.quantity for m in moves)
+            posted = ledger.append(conn, s.terminal, moves)
+            ledger.add_event(conn, "return.completed", now, {
+                "return_id": return_id, "return_no": return_no, "sale_id": sale_id,
+                "refund": refund, "tax": tax, "restock": restock, "blind": sale_id is None,
+                "lines": [{"sku": r[2], "qty": r[3], "amount": r[4], "tax": r[5]} for r in rows],
+                "movements": ledger.movement_payload(posted, {r[1]: r[2] for r in rows}),
+            })
+        return ReturnResult(return_id, return_no, refund, tax, settlement, restocked)
+
+
+def _merge(picks: list[tuple[SoldLine, int]]) -> list[tuple[SoldLine, int]]:
+    merged: dict[int, tuple[SoldLine, int]] = {}
+    for ln, q in picks:
+        prev = merged.get(ln.sale_line_id)
+        merged[ln.sale_line_id] = (ln, q + (prev[1] if prev else 0))
+    return list(merged.values())
