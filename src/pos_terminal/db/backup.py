@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,15 +34,13 @@ def backup_file(source: Path, dest: Path) -> Path:
 
 
 def restore_file(backup: Path, target: Path) -> None:
-    """Put a backup back in place of ``target`` (used after a failed migration)."""
+    """Put a backup back in place of ``target`` (after a failed migration; nothing is open).
+
+    The stale WAL and shared-memory files go first so their frames are never replayed into the
+    restored file; the copy then replaces the target atomically.
+    """
+    tmp = target.with_name(target.name + ".restore")
+    shutil.copyfile(backup, tmp)
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
-    src = sqlite3.connect(backup)
-    try:
-        out = sqlite3.connect(target)
-        try:
-            src.backup(out)
-        finally:
-            out.close()
-    finally:
-        src.close()
+    os.replace(tmp, target)

@@ -1,0 +1,49 @@
+"""Shared fixtures: a seeded demo register copied fresh for each test (real SQLite files)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos_terminal import config
+from pos_terminal.bootstrap import App, init_register, open_register
+from pos_terminal.services import demo
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("template") / "register"
+    with init_register(root, config.new_settings("S1", "R1", "EUR")) as app:
+        demo.seed(app)
+    return root
+
+
+@pytest.fixture
+def data_dir(seeded_template: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "register"
+    shutil.copytree(seeded_template, dest)
+    return dest
+
+
+@pytest.fixture
+def app(data_dir: Path) -> Iterator[App]:
+    with open_register(data_dir) as a:
+        yield a
+
+
+@pytest.fixture
+def products(app: App) -> list[dict]:
+    return app.catalog.products(limit=1000)
+
+
+def unit_code(products: list[dict], **match: object) -> str:
+    """The first unit barcode of the first product whose fields match."""
+    for p in products:
+        if all(p.get(k) == v for k, v in match.items()):
+            for b in p["barcodes"]:
+                if "multiplier" not in b:
+                    return b["code"]
+    raise LookupError(match)
