@@ -2,7 +2,8 @@
 
 Both write to databases on the same disk with the same pragmas (WAL, synchronous=FULL,
 foreign keys, busy timeout); the bare baseline writes the sale, lines, taxes, payment, five
-hash-chained ledger rows, five stock-level upserts and the outbox event in one transaction,
+hash-chained ledger rows, five stock-level upserts, the print job and the outbox event in one
+transaction,
 so the ratio is the price of the service layer. Runs are interleaved so both see the same disk.
 
     python bench/sale_commit.py [--sales N]
@@ -68,12 +69,14 @@ def bare_sale(con: sqlite3.Connection, items: list[Item], user: int) -> None:
         con.execute("INSERT INTO counters (name, value) VALUES ('receipt', 1)")
         n = (1,)
     receipt = f"B1-R1-{n[0]:06d}"
+    shift = con.execute("SELECT id FROM shifts WHERE status = 'open'").fetchone()
     total = sum(i.price for i in items)
     con.execute(
         "INSERT INTO sales (id, receipt_no, training, user_id, completed_at, currency, tax_mode,"
-        " subtotal, discount, tax, total, cash_rounding, change)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (sale_id, receipt, 0, user, now, "EUR", "inclusive", total, 0, total // 10, total, 0, 0),
+        " subtotal, discount, tax, total, cash_rounding, change, shift_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (sale_id, receipt, 0, user, now, "EUR", "inclusive", total, 0, total // 10, total, 0, 0,
+         shift[0] if shift else None),
     )
     con.executemany(
         "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, variant, unit, qty,"
@@ -92,6 +95,8 @@ def bare_sale(con: sqlite3.Connection, items: list[Item], user: int) -> None:
         "INSERT INTO payments (sale_id, return_id, kind, amount, tendered, change, reference)"
         " VALUES (?,?,?,?,?,?,?)", (sale_id, None, "cash", total, total, 0, ""),
     )
+    con.execute("INSERT INTO print_jobs (created_at, kind, reference, copy) VALUES (?,?,?,?)",
+                (now, "receipt", sale_id, 0))
     last, prev = con.execute(
         "SELECT (SELECT max(seq) FROM stock_movements), (SELECT hash FROM stock_movements"
         " WHERE terminal = 'B1-R1' ORDER BY seq DESC LIMIT 1)"

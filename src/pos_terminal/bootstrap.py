@@ -20,6 +20,7 @@ from pos_terminal.services.context import Context
 from pos_terminal.services.inventory import InventoryService
 from pos_terminal.services.parking import ParkingService
 from pos_terminal.services.returns import ReturnService
+from pos_terminal.services.shifts import ShiftService
 from pos_terminal.services.users import SYSTEM_USER, UserService
 
 
@@ -38,6 +39,7 @@ class App:
         self.inventory = InventoryService(self.ctx)
         self.parking = ParkingService(self.ctx)
         self.users = UserService(self.ctx)
+        self.shifts = ShiftService(self.ctx)
 
     def close(self) -> None:
         self.engine.dispose()

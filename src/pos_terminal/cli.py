@@ -348,6 +348,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = cmd("backup", cmd_backup, "write an online backup of the register database")
     sp.add_argument("dest")
 
+    from pos_terminal import doctor
+
+    doctor.add_parser(sub)
+
     sp = cmd("user-add", cmd_user_add, "add a cashier, supervisor or manager")
     sp.add_argument("name")
     sp.add_argument("--role", required=True, choices=["cashier", "supervisor", "manager"])

@@ -109,7 +109,8 @@ def new_settings(
     )
 
 
-def load(paths: Paths) -> Settings:
+def load_raw(paths: Paths) -> dict[str, Any]:
+    """The config file as parsed TOML (device sections are read by their own modules)."""
     f = paths.config
     if not f.exists():
         raise ConfigError(
@@ -117,9 +118,14 @@ def load(paths: Paths) -> Settings:
             f"'pos-terminal --data-dir {paths.root} init --store STORE --register REG' or 'demo'"
         )
     try:
-        data = tomllib.loads(f.read_text(encoding="utf-8"))
+        return tomllib.loads(f.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{f}: not valid TOML ({exc})") from exc
+
+
+def load(paths: Paths) -> Settings:
+    f = paths.config
+    data = load_raw(paths)
     store = _section(data, "store", f)
     try:
         currency = Currency.of(

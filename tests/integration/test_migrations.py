@@ -57,7 +57,7 @@ def test_failed_upgrade_restores_backup(
 ) -> None:
     db = data_dir / "register.db"
     n = sqlite3.connect(db).execute("select count(*) from products").fetchone()[0]
-    monkeypatch.setattr(migrate, "HEAD", "0002")  # pretend a newer schema exists
+    monkeypatch.setattr(migrate, "HEAD", "next")  # pretend a newer schema exists
 
     def broken(path: Path, revision: str = "head") -> None:
         c = sqlite3.connect(path)
@@ -83,3 +83,39 @@ def test_database_from_a_newer_app_is_refused(data_dir: Path) -> None:
     c.commit()
     with pytest.raises(StorageError, match="newer pos-terminal"):
         open_register(data_dir)
+
+
+def test_upgrade_from_0001_keeps_every_row(tmp_path: Path) -> None:
+    """A register created by the first release upgrades in place, backed up first."""
+    data = tmp_path / "old"
+    data.mkdir()
+    db = data / "register.db"
+    migrate.alembic_upgrade(db, "0001")
+    c = sqlite3.connect(db)
+    c.executescript("""
+        INSERT INTO tax_classes (id, code, name, rate_ppm) VALUES (1, 'STD', 'Standard', 190000);
+        INSERT INTO products (id, sku, name, variant, tax_class_id, unit, price, price_per,
+                              active, updated_at)
+            VALUES (1, 'A1', 'Cola', '', 1, 'each', 149, 1, 1, '2026-01-01T00:00:00.000Z');
+        INSERT INTO sales (id, receipt_no, training, completed_at, currency, tax_mode, subtotal,
+                           discount, tax, total, cash_rounding, change)
+            VALUES ('s1', 'S1-R1-000001', 0, '2026-01-01T00:00:00.000Z', 'EUR', 'inclusive',
+                    149, 0, 24, 149, 0, 0);
+        INSERT INTO stock_movements (seq, id, product_id, quantity, kind, reason, reference,
+                                     occurred_at, terminal, prev_hash, hash)
+            VALUES (1, 'm1', 1, -1, 'sale', '', 's1', '2026-01-01T00:00:00.000Z', 'S1-R1',
+                    'x', 'y');
+    """)
+    c.commit()
+    before = {t: c.execute(f"select * from {t}").fetchall()
+              for t in ("products", "sales", "stock_movements", "stock_levels")}
+    c.close()
+    backup = migrate.upgrade(db, data / "backups")
+    assert backup is not None
+    assert "backup" in backup.name
+    assert migrate.schema_revision(db) == migrate.HEAD
+    c = sqlite3.connect(db)
+    for table, rows in before.items():
+        got = c.execute(f"select * from {table}").fetchall()
+        assert [r[: len(rows[0])] for r in got] == rows, table
+    assert c.execute("select shift_id from sales").fetchone() == (None,)

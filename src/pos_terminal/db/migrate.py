@@ -13,7 +13,7 @@ from pathlib import Path
 from pos_terminal.db.backup import backup_file, restore_file
 from pos_terminal.errors import StorageError
 
-HEAD = "0001"
+HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -125,7 +125,9 @@ sales = Table(
     Column("total", Integer, nullable=False),
     Column("cash_rounding", Integer, nullable=False),
     Column("change", Integer, nullable=False),
+    Column("shift_id", String, ForeignKey("shifts.id")),
     Index("ix_sales_completed_at", "completed_at"),
+    Index("ix_sales_shift", "shift_id"),
 )
 
 sale_lines = Table(
@@ -179,7 +181,9 @@ returns = Table(
     Column("total", Integer, nullable=False),
     Column("tax", Integer, nullable=False),
     Column("cash_rounding", Integer, nullable=False),
+    Column("shift_id", String, ForeignKey("shifts.id")),
     Index("ix_returns_sale", "sale_id"),
+    Index("ix_returns_shift", "shift_id"),
 )
 
 return_lines = Table(
@@ -282,4 +286,46 @@ audit_log = Table(
     Column("reason", String, nullable=False, server_default=""),
     Column("reference", String, nullable=False, server_default=""),
     Column("detail", String, nullable=False, server_default=""),
+)
+
+shifts = Table(
+    "shifts", metadata,
+    Column("id", String, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("opened_at", String, nullable=False),
+    Column("opening_float", Integer, nullable=False),
+    Column("closed_at", String),
+    Column("closed_by", Integer, ForeignKey("users.id")),
+    Column("expected_cash", Integer),
+    Column("counted_cash", Integer),
+    Column("denominations", Text),
+    Column("status", String, nullable=False),
+    Index("ix_shifts_status", "status"),
+)
+
+cash_movements = Table(
+    "cash_movements", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("shift_id", String, ForeignKey("shifts.id"), nullable=False),
+    Column("at", String, nullable=False),
+    Column("kind", String, nullable=False),  # paid_in | paid_out
+    Column("amount", Integer, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Index("ix_cash_movements_shift", "shift_id"),
+)
+
+print_jobs = Table(
+    "print_jobs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", String, nullable=False),
+    Column("kind", String, nullable=False),  # receipt | return | report | test
+    Column("reference", String, nullable=False),  # sale id, return id, shift id ...
+    Column("copy", Boolean, nullable=False, server_default="0"),
+    Column("status", String, nullable=False, server_default="queued"),  # queued|done|failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", String),
+    Column("printed_at", String),
+    Index("ix_print_jobs_status", "status", "id"),
 )

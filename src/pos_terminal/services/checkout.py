@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
 from pos_terminal.clock import new_id, utc_now
-from pos_terminal.db import ledger
+from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
+from pos_terminal.db.counters import next_number
 from pos_terminal.db.fast import cursor, insert_sql
 from pos_terminal.domain.cart import Cart, Totals
 from pos_terminal.domain.ledger import Movement, MovementKind
@@ -22,11 +21,9 @@ from pos_terminal.errors import RuleError
 from pos_terminal.services.context import Context
 from pos_terminal.services.users import write_audit
 
-_NEXT = "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value"
-_FIRST = "INSERT INTO counters (name, value) VALUES (?, 1)"
 _SALE_COLUMNS = (
     "id", "receipt_no", "training", "user_id", "completed_at", "currency", "tax_mode", "subtotal",
-    "discount", "tax", "total", "cash_rounding", "change",
+    "discount", "tax", "total", "cash_rounding", "change", "shift_id",
 )
 _LINE_COLUMNS = (
     "sale_id", "line_no", "product_id", "sku", "name", "variant", "unit", "qty", "price",
@@ -40,16 +37,7 @@ _INSERT_LINE = insert_sql(t.sale_lines, _LINE_COLUMNS)
 _INSERT_TAX = insert_sql(t.sale_taxes, _TAX_COLUMNS)
 _INSERT_PAYMENT = insert_sql(t.payments, _PAYMENT_COLUMNS)
 _LEVEL = "SELECT on_hand FROM stock_levels WHERE product_id = ?"
-
-
-def next_number(conn: Connection, name: str) -> int:
-    """The next number of a gap-free series (receipts, returns), inside the caller's transaction."""
-    cur = cursor(conn)
-    got = cur.execute(_NEXT, (name,)).fetchone()
-    if got is None:
-        cur.execute(_FIRST, (name,))
-        return 1
-    return int(got[0])
+_OPEN_SHIFT = "SELECT id FROM shifts WHERE status = 'open'"
 
 
 @dataclass(frozen=True)
@@ -94,10 +82,11 @@ class CheckoutService:
             n = next_number(conn, series)
             receipt = f"{s.store}-{s.register}-{'T' if training else ''}{n:06d}"
             cur = cursor(conn)
+            shift = cur.execute(_OPEN_SHIFT).fetchone()
             cur.execute(_INSERT_SALE, (
                 sale_id, receipt, training, user_id, now, s.currency.code, str(s.tax_mode),
                 totals.subtotal, totals.discount, totals.tax, totals.total,
-                settlement.cash_rounding, settlement.change,
+                settlement.cash_rounding, settlement.change, shift[0] if shift else None,
             ))
             levels: dict[int, int] = {}
             negative: list[str] = []
@@ -128,6 +117,7 @@ class CheckoutService:
             ])
             for o in cart.overrides:
                 write_audit(conn, o, receipt, now)
+            print_queue.enqueue(conn, "receipt", sale_id, now)
             if not training:
                 moves = [
                     Movement(new_id(), p.line.item.product_id, -p.line.qty, MovementKind.SALE, "",

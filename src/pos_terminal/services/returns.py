@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, select
 
 from pos_terminal.clock import new_id, utc_now
-from pos_terminal.db import ledger
+from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
+from pos_terminal.db.counters import next_number
 from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.money import round_div
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
 from pos_terminal.errors import InputError, NotFoundError, RuleError
 from pos_terminal.services.catalog import resolve
-from pos_terminal.services.checkout import next_number
 from pos_terminal.services.context import Context
+from pos_terminal.services.shifts import OPEN_SHIFT
 from pos_terminal.services.users import write_audit
 
 
@@ -174,7 +175,9 @@ class ReturnService:
             user_id=user_id, approver_id=approval.approver_id if approval else None,
             completed_at=now, reason=reason, total=refund, tax=tax,
             cash_rounding=settlement.cash_rounding,
+            shift_id=conn.execute(OPEN_SHIFT).scalar(),
         ))
+        print_queue.enqueue(conn, "return", return_id, now)
         conn.execute(insert(t.return_lines), [
             {"return_id": return_id, "sale_line_id": r[0], "product_id": r[1], "qty": r[3],
              "amount": r[4], "tax": r[5], "restock": restock}

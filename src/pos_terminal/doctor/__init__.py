@@ -1,0 +1,18 @@
+"""``pos-terminal doctor``: live diagnostics an installer runs at the store."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    from pos_terminal.doctor import printer, scanner
+
+    p: argparse.ArgumentParser = sub.add_parser(
+        "doctor", help="live diagnostics for installers (ports, scanner, printer)",
+        description="live diagnostics for installers",
+    )
+    dsub = p.add_subparsers(title="checks", metavar="CHECK", required=True)
+    scanner.add_parsers(dsub)
+    printer.add_parsers(dsub)
