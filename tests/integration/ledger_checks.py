@@ -17,7 +17,9 @@ What is checked (each problem is one line naming the record):
    one outbox event and every listed movement exists with the same seq and hash;
 3. numbering: receipt and return numbers are unique and gap-free up to their counters; ledger
    seqs are gap-free and each row's prev_hash is the hash of its terminal's row before it;
-   stock_levels equal the ledger's sums; SQLite's integrity and foreign-key checks pass.
+   stock_levels equal the ledger's sums; SQLite's integrity and foreign-key checks pass;
+4. where the register has a print queue, each sale and return has exactly one original
+   receipt job queued, and no original job points to a missing record.
 
 The project's ``verify`` (hash contents + levels) runs separately in :func:`project_verify`.
 """
@@ -361,6 +363,21 @@ def _check(con: sqlite3.Connection, acked: Acked) -> Problems:
         if listed[m["id"]] != 1:
             p.add("outbox", f"movement seq={m['seq']} ({m['kind']}) is listed by "
                   f"{listed[m['id']]} outbox events (want exactly 1)")
+
+    # -- 2. a committed sale or return has its (original) receipt queued for the printer --------
+    has_queue = q("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'print_jobs'")
+    if has_queue.fetchone():
+        jobs: Counter[tuple[str, str]] = Counter(
+            (r[0], r[1]) for r in q("SELECT kind, reference FROM print_jobs WHERE NOT copy")
+        )
+        for kind, records_of in (("receipt", sales), ("return", rets)):
+            for rid in records_of:
+                if jobs[(kind, rid)] != 1:
+                    p.add("print queue", f"{kind} {rid} has {jobs[(kind, rid)]} queued "
+                          "originals (want exactly 1)")
+            for (k, ref), _n in jobs.items():
+                if k == kind and ref not in records_of:
+                    p.add("print queue", f"a {kind} job references {ref!r}, which is no record")
 
     # -- 3. numbering, chain links, levels ---------------------------------------------------------
     _series(p, "receipt", [s["receipt_no"] for s in sales.values() if not s["training"]],

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import unit_code
 
+from conftest import unit_code
 from pos_terminal.bootstrap import App
 from pos_terminal.domain.cart import Cart
 from pos_terminal.domain.tenders import Tender, TenderKind

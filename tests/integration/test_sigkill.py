@@ -169,6 +169,9 @@ TAMPERING: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
         "UPDATE stock_levels SET on_hand = on_hand - 1"
         " WHERE product_id = (SELECT product_id FROM stock_movements WHERE id = 'orphan')",
     ), "orphan movement"),
+    "receipt job missing": (_sql(
+        f"DELETE FROM print_jobs WHERE reference = {_FIRST_SALE}",
+    ), "print queue"),
     "stock level off": (_sql(
         "UPDATE stock_levels SET on_hand = on_hand + 1"
         " WHERE product_id = (SELECT min(product_id) FROM stock_levels)",

@@ -81,11 +81,12 @@ def add_event(conn: Connection, type_: str, occurred_at: str, payload: dict[str,
     return event_id
 
 
+_ON_HAND = "SELECT on_hand FROM stock_levels WHERE product_id = ?"
+
+
 def on_hand(conn: Connection, product_id: int) -> int:
-    got = conn.execute(
-        select(t.stock_levels.c.on_hand).where(t.stock_levels.c.product_id == product_id)
-    ).scalar()
-    return got or 0
+    row = cursor(conn).execute(_ON_HAND, (product_id,)).fetchone()
+    return row[0] if row else 0
 
 
 def recent(conn: Connection, product_id: int, limit: int = 10) -> list[dict[str, Any]]:
@@ -144,3 +145,12 @@ def verify(conn: Connection) -> VerifyReport:
                 f"{want}"
             ))
     return VerifyReport(True, count, len(sums))
+
+
+def outbox_backlog(conn: Connection) -> tuple[int, str | None]:
+    """Events not yet confirmed by the central service, and when the oldest happened."""
+    o = t.outbox
+    n, oldest = conn.execute(
+        select(func.count(), func.min(o.c.occurred_at)).where(o.c.sent_at.is_(None))
+    ).one()
+    return int(n), oldest

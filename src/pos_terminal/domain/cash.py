@@ -36,3 +36,15 @@ def count_total(counts: dict[int, int], currency: str) -> int:
 def expected_cash(float_: int, cash_sales: int, cash_refunds: int, paid_in: int,
                   paid_out: int) -> int:
     return float_ + cash_sales - cash_refunds + paid_in - paid_out
+
+
+def quick_amounts(due: int, currency: str, count: int = 4) -> list[int]:
+    """Amounts a customer is likely to hand over for ``due``: exact, then the next notes up."""
+    out = [due]
+    for note in sorted(v for v in denominations(currency) if v >= 500):
+        up = -(-due // note) * note
+        if up > due and up not in out:
+            out.append(up)
+        if len(out) >= count:
+            break
+    return out

@@ -135,3 +135,13 @@ def settle(total: int, tenders: list[Tender], currency: Currency) -> Settlement:
     if due > 0:
         raise PaymentError(f"{currency.format(due)} is still due; add a payment")
     return Settlement(tuple(applied), rounding, change)
+
+
+def still_due(total: int, tenders: list[Tender]) -> int:
+    """What is left to pay after the non-cash tenders taken so far (before cash rounding)."""
+    return max(0, total - sum(t.amount or 0 for t in tenders if t.kind is not TenderKind.CASH))
+
+
+def cash_due(total: int, tenders: list[Tender], currency: Currency) -> int:
+    """What the customer must hand over in cash to finish, after cash rounding."""
+    return round_to_increment(still_due(total, tenders), currency.cash_increment)

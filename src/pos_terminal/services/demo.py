@@ -12,7 +12,6 @@ from sqlalchemy import func, insert, select
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
-from pos_terminal.domain.barcode import normalise
 from pos_terminal.domain.gtin import with_check_digit
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.users import Role
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
 DEMO_USERS = (("cashier", Role.CASHIER, "1111"), ("manager", Role.MANAGER, "9999"))
 SYNTHETIC_PREFIX = "470"  # GS1 prefix no demo product uses; 9 digits of index follow
 CHUNK = 20_000
+EVENT_MOVES = 500
 
 
 def demo_csv() -> str:
@@ -64,7 +64,7 @@ def add_synthetic(app: App, n: int) -> int:
     with app.ctx.read() as conn:
         start = conn.execute(select(func.max(t.products.c.id))).scalar() or 0
         tax_id = conn.execute(
-            select(t.tax_classes.c.id).order_by(t.tax_classes.c.id)
+            select(t.tax_classes.c.id).order_by(t.tax_classes.c.id).limit(1)
         ).scalar_one()
         dept = conn.execute(select(t.departments.c.id).limit(1)).scalar()
     made = 0
@@ -80,8 +80,9 @@ def add_synthetic(app: App, n: int) -> int:
                 for i in chunk
             ])
             codes = [synthetic_code(i) for i in chunk]
+            # Generated codes are valid EAN-13s; their key is the GTIN-14 (no parsing needed).
             conn.execute(insert(t.barcodes), [
-                {"key": normalise(c), "code": c, "product_id": i, "multiplier": 1}
+                {"key": "0" + c, "code": c, "product_id": i, "multiplier": 1}
                 for i, c in zip(chunk, codes, strict=True)
             ])
             moves = [
@@ -90,9 +91,11 @@ def add_synthetic(app: App, n: int) -> int:
                 for i in chunk
             ]
             posted = ledger.append(conn, s.terminal, moves)
-            ledger.add_event(conn, "stock.received", now, {
-                "reference": "opening stock",
-                "movements": ledger.movement_payload(posted, {i: f"SYN{i:09d}" for i in chunk}),
-            })
+            skus = {i: f"SYN{i:09d}" for i in chunk}
+            for k in range(0, len(posted), EVENT_MOVES):  # events a sync batch can carry
+                ledger.add_event(conn, "stock.received", now, {
+                    "reference": "opening stock",
+                    "movements": ledger.movement_payload(posted[k : k + EVENT_MOVES], skus),
+                })
         made += len(chunk)
     return made

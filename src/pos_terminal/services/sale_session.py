@@ -1,0 +1,122 @@
+"""The sale in progress at a register: what the cashier window drives, without any Qt.
+
+It holds the cart and the signed-in cashier, resolves scans, asks for approvals where the
+cashier's role is not enough, and completes, parks or voids the sale through the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pos_terminal.domain.cart import Cart, CartLine, Item, Override, Totals
+from pos_terminal.domain.tenders import Tender
+from pos_terminal.domain.users import REQUIRED_ROLE, Role
+from pos_terminal.errors import AuthError, RuleError
+from pos_terminal.services.catalog import resolve
+from pos_terminal.services.checkout import CheckoutService, SaleResult
+from pos_terminal.services.context import Context
+from pos_terminal.services.parking import ParkingService
+from pos_terminal.services.users import User, UserService
+
+
+@dataclass(frozen=True)
+class Approver:
+    """Who approves an override: a supervisor's name and PIN typed into the override dialog."""
+
+    name: str
+    pin: str
+
+
+class SaleSession:
+    def __init__(
+        self, ctx: Context, checkout: CheckoutService, parking: ParkingService,
+        users: UserService, cashier: User, training: bool = False,
+    ) -> None:
+        self.ctx = ctx
+        self.checkout = checkout
+        self.parking = parking
+        self.users = users
+        self.cashier = cashier
+        self.training = training
+        self.cart = Cart()
+        self.last: SaleResult | None = None
+
+    # -- approvals ------------------------------------------------------------------------
+    def needs_approval(self, action: str) -> bool:
+        return self.cashier.role < REQUIRED_ROLE[action]
+
+    def authorise(self, action: str, reason: str, approver: Approver | None = None) -> Override:
+        """The cashier's own approval when their role allows it, else a supervisor's PIN."""
+        if not self.needs_approval(action):
+            if not reason.strip():
+                raise RuleError("give a reason for the override")
+            return Override(action, self.cashier.id, self.cashier.id, reason.strip())
+        if approver is None:
+            need = REQUIRED_ROLE[action].name.lower()
+            raise AuthError(f"{action.replace('_', ' ')} needs a {need}'s PIN")
+        return self.users.approve(approver.name, approver.pin, action, self.cashier, reason)
+
+    # -- building the sale ----------------------------------------------------------------
+    def lookup(self, code: str) -> Item:
+        """What ``code`` stands for (a database read: the window runs it off the GUI thread)."""
+        with self.ctx.read() as conn:
+            return resolve(conn, code)
+
+    def add(self, item: Item, count: int = 1) -> CartLine:
+        """Add a looked-up item; the cart is unchanged when the quantity or a limit is wrong."""
+        return self.cart.add(item, count)
+
+    def scan(self, code: str, count: int = 1) -> CartLine:
+        return self.add(self.lookup(code), count)
+
+    def totals(self) -> Totals:
+        return self.checkout.totals(self.cart)
+
+    def set_quantity(self, line_no: int, qty: int) -> None:
+        self.cart.set_quantity(line_no, qty)
+
+    def void_line(self, line_no: int) -> None:
+        self.cart.void_line(line_no)
+
+    def discount_line(self, line_no: int, override: Override, amount: int = 0,
+                      percent_ppm: int = 0) -> None:
+        self._check(override, "sale_discount")
+        self.cart.discount_line(line_no, amount, percent_ppm)
+        self.cart.overrides.append(override)
+
+    def discount_sale(self, override: Override, amount: int = 0, percent_ppm: int = 0) -> None:
+        self._check(override, "sale_discount")
+        self.cart.discount_sale(amount, percent_ppm)
+        self.cart.overrides.append(override)
+
+    def override_price(self, line_no: int, price: int, override: Override) -> None:
+        self._check(override, "price_override")
+        self.cart.override_price(line_no, price, override)
+
+    def _check(self, override: Override, action: str) -> None:
+        if override.action != action:
+            raise RuleError(f"this needs a {action.replace('_', ' ')} approval")
+
+    # -- finishing ------------------------------------------------------------------------
+    def complete(self, tenders: list[Tender]) -> SaleResult:
+        result = self.checkout.complete_sale(self.cart, tenders, self.cashier.id, self.training)
+        self.last = result
+        self.cart = Cart()
+        return result
+
+    def void_sale(self) -> None:
+        self.cart = Cart()
+
+    def park(self, label: str = "") -> int:
+        pid = self.parking.park(self.cart, self.cashier.id, label)
+        self.cart = Cart()
+        return pid
+
+    def resume(self, parked_id: int) -> None:
+        if not self.cart.is_empty:
+            raise RuleError("finish or park the current sale before resuming another")
+        self.cart = self.parking.resume(parked_id)
+
+    @property
+    def role(self) -> Role:
+        return self.cashier.role

@@ -1,0 +1,1 @@
+"""The PySide6 cashier window: builds commands, calls services, shows results."""

@@ -1,0 +1,37 @@
+"""Start the cashier window on a register's data dir."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from pos_terminal.bootstrap import App, open_register
+from pos_terminal.errors import PosError
+from pos_terminal.ui.main_window import MainWindow
+from pos_terminal.ui.theme import STYLE
+
+
+def build(app: App) -> MainWindow:
+    """The main window on an opened register (tests call this with their own App)."""
+    return MainWindow(app)
+
+
+def run(data_dir: Path) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("pos-terminal")
+    qapp.setStyleSheet(STYLE)
+    try:
+        register = open_register(data_dir)
+    except PosError as exc:
+        QMessageBox.critical(None, "pos-terminal cannot start", str(exc))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with register:
+        window = build(register)
+        window.show()
+        return int(qapp.exec())

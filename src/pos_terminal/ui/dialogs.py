@@ -1,0 +1,276 @@
+"""Dialogs that collect plain values (an approval, an amount, a choice, a count).
+
+They never call services: the screen that opens one turns its values into a command.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_terminal.domain.cash import denominations
+from pos_terminal.domain.money import Currency
+from pos_terminal.errors import InputError
+from pos_terminal.ui.widgets import set_role
+
+
+def _buttons(dialog: QDialog, ok_text: str = "OK") -> QDialogButtonBox:
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    box.button(QDialogButtonBox.StandardButton.Ok).setText(f"Enter  {ok_text}")
+    box.button(QDialogButtonBox.StandardButton.Cancel).setText("Esc  Cancel")
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class ErrorLabel(QLabel):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("", parent)
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self.setText(text)
+        set_role(self, "error")
+        self.show()
+
+
+class OverrideDialog(QDialog):
+    """A supervisor approves with name and PIN, and a reason goes to the audit log."""
+
+    def __init__(self, parent: QWidget, action: str, supervisors: list[str],
+                 needs_pin: bool, reason: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(action.replace("_", " ").capitalize())
+        form = QFormLayout(self)
+        title = QLabel(f"{action.replace('_', ' ').capitalize()}"
+                       + (": supervisor approval" if needs_pin else ""), self)
+        set_role(title, "title")
+        form.addRow(title)
+        self.user = QComboBox(self)
+        self.user.addItems(supervisors)
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("supervisor PIN")
+        if needs_pin:
+            form.addRow("Supervisor", self.user)
+            form.addRow("PIN", self.pin)
+        self.reason = QLineEdit(reason, self)
+        self.reason.setPlaceholderText("reason (required)")
+        form.addRow("Reason", self.reason)
+        self.error = ErrorLabel(self)
+        form.addRow(self.error)
+        form.addRow(_buttons(self, "Approve"))
+        (self.pin if needs_pin else self.reason).setFocus()
+
+    def accept(self) -> None:
+        if not self.reason.text().strip():
+            self.error.show_error("give a reason")
+            return
+        super().accept()
+
+
+class AmountDialog(QDialog):
+    """Type an amount (money or a quantity, chosen by the caller)."""
+
+    def __init__(self, parent: QWidget, title: str, label: str, currency: Currency | None,
+                 initial: str = "", with_reason: bool = False) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.currency = currency
+        form = QFormLayout(self)
+        t = QLabel(title, self)
+        set_role(t, "title")
+        form.addRow(t)
+        self.field = QLineEdit(initial, self)
+        self.field.selectAll()
+        form.addRow(label, self.field)
+        self.reason = QLineEdit(self)
+        if with_reason:
+            form.addRow("Reason", self.reason)
+        self.error = ErrorLabel(self)
+        form.addRow(self.error)
+        form.addRow(_buttons(self))
+        self.value = 0
+        self.field.setFocus()
+
+    def accept(self) -> None:
+        text = self.field.text().strip()
+        try:
+            if self.currency is not None:
+                self.value = self.currency.parse(text)
+            else:
+                if not text.lstrip("-").isdigit():
+                    raise InputError("type a whole number")
+                self.value = int(text)
+        except InputError as exc:
+            self.error.show_error(str(exc))
+            return
+        if self.reason.isVisible() and not self.reason.text().strip():
+            self.error.show_error("give a reason")
+            return
+        super().accept()
+
+
+class ChoiceDialog(QDialog):
+    """Pick one of several rows (search results, parked sales)."""
+
+    def __init__(self, parent: QWidget, title: str, rows: list[tuple[str, object]]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        t = QLabel(title, self)
+        set_role(t, "title")
+        lay.addWidget(t)
+        self.list = QListWidget(self)
+        for text, value in rows:
+            it = QListWidgetItem(text, self.list)
+            it.setData(Qt.ItemDataRole.UserRole, value)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(lambda _it: self.accept())
+        lay.addWidget(self.list)
+        lay.addWidget(_buttons(self, "Choose"))
+        self.list.setFocus()
+        self.resize(640, 420)
+
+    @property
+    def value(self) -> object:
+        it = self.list.currentItem()
+        return None if it is None else it.data(Qt.ItemDataRole.UserRole)
+
+
+class CashCountDialog(QDialog):
+    """Blind drawer count by denomination: the expected amount is never shown here."""
+
+    def __init__(self, parent: QWidget, currency: Currency, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.currency = currency
+        lay = QVBoxLayout(self)
+        t = QLabel(title, self)
+        set_role(t, "title")
+        lay.addWidget(t)
+        grid = QGridLayout()
+        self.spins: dict[int, QSpinBox] = {}
+        for i, value in enumerate(denominations(currency.code)):
+            spin = QSpinBox(self)
+            spin.setRange(0, 9999)
+            spin.valueChanged.connect(self._update)
+            self.spins[value] = spin
+            grid.addWidget(QLabel(currency.format(value), self), i // 3, (i % 3) * 2)
+            grid.addWidget(spin, i // 3, (i % 3) * 2 + 1)
+        lay.addLayout(grid)
+        self.total = QLabel("", self)
+        set_role(self.total, "title")
+        lay.addWidget(self.total)
+        lay.addWidget(_buttons(self, "Count done"))
+        self._update()
+
+    def _update(self) -> None:
+        self.total.setText(f"Counted: {self.currency.format(self.counted)}")
+
+    @property
+    def counts(self) -> dict[int, int]:
+        return {v: s.value() for v, s in self.spins.items() if s.value()}
+
+    @property
+    def counted(self) -> int:
+        return sum(v * n for v, n in self.counts.items())
+
+
+class TextDialog(QDialog):
+    """Show a report or a receipt preview in a fixed-width font."""
+
+    def __init__(self, parent: QWidget, title: str, text: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        view = QPlainTextEdit(text, self)
+        view.setReadOnly(True)
+        font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSize(13)
+        view.setFont(font)
+        lay.addWidget(view)
+        self.view = view
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        box.rejected.connect(self.reject)
+        box.button(QDialogButtonBox.StandardButton.Close).setText("Esc  Close")
+        lay.addWidget(box)
+        self.resize(560, 680)
+
+
+class DiscountDialog(QDialog):
+    """A discount as an amount ("1.50") or a percentage ("10%")."""
+
+    def __init__(self, parent: QWidget, title: str, currency: Currency) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.currency = currency
+        form = QFormLayout(self)
+        t = QLabel(title, self)
+        set_role(t, "title")
+        form.addRow(t)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("1.50 or 10%")
+        form.addRow("Discount", self.field)
+        self.error = ErrorLabel(self)
+        form.addRow(self.error)
+        form.addRow(_buttons(self))
+        self.amount = 0
+        self.percent_ppm = 0
+        self.field.setFocus()
+
+    def accept(self) -> None:
+        text = self.field.text().strip().replace(" ", "")
+        try:
+            if text.endswith("%"):
+                from pos_terminal.domain.money import parse_amount
+
+                self.percent_ppm = parse_amount(text[:-1], 4)  # 12.5 % -> 125000 ppm
+                if not 0 < self.percent_ppm <= 1_000_000:
+                    raise InputError("a percentage is between 0 and 100")
+            else:
+                self.amount = self.currency.parse(text)
+                if self.amount <= 0:
+                    raise InputError("a discount must be more than zero")
+        except InputError as exc:
+            self.error.show_error(str(exc))
+            return
+        super().accept()
+
+
+class CodeDialog(QDialog):
+    """Scan or type one code (price check, receipt number)."""
+
+    def __init__(self, parent: QWidget, title: str, placeholder: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        form = QFormLayout(self)
+        t = QLabel(title, self)
+        set_role(t, "title")
+        form.addRow(t)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText(placeholder)
+        form.addRow(self.field)
+        form.addRow(_buttons(self))
+        self.field.setFocus()
+
+    @property
+    def code(self) -> str:
+        return self.field.text().strip()

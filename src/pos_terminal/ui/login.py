@@ -1,0 +1,129 @@
+"""Sign-in with a PIN (lockout is the user service's), then open a shift with a counted float."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_terminal.errors import PosError
+from pos_terminal.services.users import User
+from pos_terminal.ui.dialogs import CashCountDialog
+from pos_terminal.ui.widgets import FunctionButton, MessageBar, PinPad, set_role
+
+if TYPE_CHECKING:
+    from pos_terminal.ui.main_window import MainWindow
+
+
+class LoginScreen(QWidget):
+    signed_in = Signal(object, bool)  # User, training mode
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.names: list[str] = []
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        col = QVBoxLayout()
+        title = QLabel(f"{window.app.settings.store_name} — register "
+                       f"{window.app.settings.terminal}", self)
+        set_role(title, "title")
+        col.addWidget(title)
+        self.message = MessageBar(self)
+        col.addWidget(self.message)
+        self.users = QListWidget(self)
+        self.users.setMaximumHeight(180)
+        col.addWidget(QLabel("Who are you?", self))
+        col.addWidget(self.users)
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.pin.returnPressed.connect(self.submit)
+        col.addWidget(self.pin)
+        self.training = QCheckBox("Training mode (sales are not real)", self)
+        col.addWidget(self.training)
+        col.addWidget(PinPad(self.pin, self.submit, self))
+        outer.addLayout(col, 2)
+        outer.addStretch(1)
+
+    def start(self) -> None:
+        self.pin.clear()
+        self.training.setChecked(False)
+        self.window_.runner.run(self.window_.app.users.names, self._fill, self.message.error)
+
+    def _fill(self, names: list[str]) -> None:
+        self.names = names
+        self.users.clear()
+        self.users.addItems(names)
+        if names:
+            self.users.setCurrentRow(0)
+        self.pin.setFocus()
+
+    def submit(self) -> None:
+        item = self.users.currentItem()
+        if item is None:
+            self.message.error("pick your name first")
+            return
+        name, pin = item.text(), self.pin.text()
+        self.pin.clear()
+        training = self.training.isChecked()
+
+        def failed(exc: BaseException) -> None:
+            self.message.error(str(exc) if isinstance(exc, PosError) else "sign-in failed")
+            self.pin.setFocus()
+
+        self.window_.runner.run(lambda: self.window_.app.users.sign_in(name, pin),
+                                lambda user: self.signed_in.emit(user, training), failed)
+
+
+class OpenShiftScreen(QWidget):
+    """No shift is open: count the float in the drawer to open one."""
+
+    opened = Signal(object)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.user: User | None = None
+        lay = QVBoxLayout(self)
+        lay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("Open a shift", self)
+        set_role(title, "title")
+        lay.addWidget(title)
+        lay.addWidget(QLabel("Count the cash float in the drawer, note by note.", self))
+        self.message = MessageBar(self)
+        lay.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addWidget(FunctionButton("F2", "Count float", self.count, self, "primary"))
+        row.addWidget(FunctionButton("Shift+F7", "Log out", window.log_out, self))
+        lay.addLayout(row)
+
+    def start(self, user: User) -> None:
+        self.user = user
+
+    def count(self) -> None:
+        assert self.user is not None
+        user = self.user
+        dlg = CashCountDialog(self, self.window_.app.settings.currency, "Opening float")
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        counted = dlg.counted
+
+        def failed(exc: BaseException) -> None:
+            self.message.error(str(exc))
+
+        self.window_.runner.run(lambda: self.window_.app.shifts.open(user.id, counted),
+                                self._opened, failed)
+
+    def _opened(self, shift: Any) -> None:
+        self.opened.emit(shift)

@@ -1,0 +1,247 @@
+"""The register's main window: screens in a stack, a status bar that is always visible.
+
+It owns the Runner (all database work off the GUI thread) and the device bridge; screens call
+back into it for shift actions, printing and approvals.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QStackedWidget,
+)
+
+from pos_terminal.bootstrap import App
+from pos_terminal.db import ledger
+from pos_terminal.domain.cart import Override
+from pos_terminal.errors import PosError
+from pos_terminal.services.sale_session import SaleSession
+from pos_terminal.services.shifts import ShiftReport
+from pos_terminal.services.users import User
+from pos_terminal.ui.bridge import DeviceBridge
+from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, TextDialog
+from pos_terminal.ui.login import LoginScreen, OpenShiftScreen
+from pos_terminal.ui.report_text import report_text
+from pos_terminal.ui.returns_screen import ReturnsScreen
+from pos_terminal.ui.sale_screen import SaleScreen
+from pos_terminal.ui.tasks import Runner
+from pos_terminal.ui.widgets import set_role
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, app: App, bridge: DeviceBridge | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.runner = Runner(self)
+        self.bridge = bridge or DeviceBridge(self)
+        self.user: User | None = None
+        self.training = False
+        self.setWindowTitle(f"pos-terminal — {app.settings.store_name} {app.settings.terminal}")
+        self.stack = QStackedWidget(self)
+        self.setCentralWidget(self.stack)
+        self.login = LoginScreen(self)
+        self.open_shift = OpenShiftScreen(self)
+        self.sale = SaleScreen(self)
+        self.returns = ReturnsScreen(self)
+        for w in (self.login, self.open_shift, self.sale, self.returns):
+            self.stack.addWidget(w)
+        self.login.signed_in.connect(self._signed_in)
+        self.open_shift.opened.connect(lambda _s: self._show_sale())
+        self.sale.go_returns.connect(self._show_returns)
+        self.returns.done.connect(self._show_sale)
+        self._status_bar()
+        self.bridge.scanned.connect(self.handle_scan)
+        self.bridge.scanner_state.connect(self.scanner_label.setText)
+        self.bridge.printer_state.connect(self._printer_state)
+        self.bridge.sync_state.connect(self.sync_label.setText)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh_status)
+        self._timer.start(5000)
+        self.resize(1024, 768)
+        self.show_login()
+
+    # -- status bar -------------------------------------------------------------------------
+    def _status_bar(self) -> None:
+        bar = self.statusBar()
+        s = self.app.settings
+        self.store_label = QLabel(f"{s.store} / {s.register}", self)
+        self.cashier_label = QLabel("signed out", self)
+        self.training_label = QLabel("TRAINING", self)
+        set_role(self.training_label, "training")
+        self.training_label.hide()
+        self.scanner_label = QLabel("scanner: keyboard", self)
+        self.printer_label = QLabel("printer: preview only", self)
+        self.sync_label = QLabel("sync: not set up", self)
+        for w in (self.store_label, self.cashier_label, self.training_label):
+            bar.addWidget(w)
+        for w in (self.scanner_label, self.printer_label, self.sync_label):
+            bar.addPermanentWidget(w)
+        self.refresh_status()
+
+    def _printer_state(self, state: str, pending: int) -> None:
+        self.printer_label.setText(f"printer: {state}" + (f", {pending} waiting" if pending
+                                                          else ""))
+
+    def refresh_status(self) -> None:
+        def show(backlog: tuple[int, str | None]) -> None:
+            n, oldest = backlog
+            if not n:
+                self.sync_label.setText("sync: 0 pending")
+                return
+            then = datetime.strptime(oldest or "", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            minutes = int((datetime.now(UTC) - then).total_seconds() // 60)
+            self.sync_label.setText(f"sync: {n} pending, oldest {minutes} min")
+
+        def backlog() -> tuple[int, str | None]:
+            with self.app.ctx.read() as conn:
+                return ledger.outbox_backlog(conn)
+
+        self.runner.run(backlog, show, lambda exc: self.sync_label.setText("sync: ?"))
+
+    # -- navigation -------------------------------------------------------------------------
+    def show_login(self) -> None:
+        self.user = None
+        self.cashier_label.setText("signed out")
+        self.training_label.hide()
+        self.stack.setCurrentWidget(self.login)
+        self.login.start()
+
+    def _signed_in(self, user: User, training: bool) -> None:
+        self.user = user
+        self.training = training
+        self.cashier_label.setText(f"cashier: {user.name} ({user.role.name.lower()})")
+        self.training_label.setVisible(training)
+        session = SaleSession(self.app.ctx, self.app.checkout, self.app.parking, self.app.users,
+                              user, training)
+        self.sale.start(session)
+
+        def route(shift: Any) -> None:
+            if shift is None:
+                self.open_shift.start(user)
+                self.stack.setCurrentWidget(self.open_shift)
+            else:
+                self._show_sale()
+
+        self.runner.run(self.app.shifts.current, route, self.unexpected)
+
+    def _show_sale(self) -> None:
+        self.stack.setCurrentWidget(self.sale)
+        self.sale.focus_scan()
+
+    def _show_returns(self) -> None:
+        self.stack.setCurrentWidget(self.returns)
+        self.returns.start()
+
+    def handle_scan(self, code: str) -> None:
+        """Every scan (wedge or serial) goes to the screen on top, whatever has focus."""
+        current = self.stack.currentWidget()
+        if current is self.sale:
+            self.sale.handle_scan(code)
+        elif current is self.returns:
+            self.returns.handle_scan(code)
+
+    def log_out(self) -> None:
+        if self.sale.session is not None and not self.sale.session.cart.is_empty:
+            self.sale.message.error("finish, park or void the sale before logging out")
+            return
+        self.show_login()
+
+    # -- shared actions ---------------------------------------------------------------------
+    def supervisors(self) -> list[str]:
+        """Who may approve: everyone else who can sign in (the service checks the role)."""
+        me = self.user.name if self.user else ""
+        return [n for n in self.login.names if n != me]
+
+    def unexpected(self, exc: BaseException) -> None:
+        log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+
+    def _current_message(self) -> Any:
+        w = self.stack.currentWidget()
+        return getattr(w, "message", self.sale.message)
+
+    def fail(self, exc: BaseException) -> None:
+        if not isinstance(exc, PosError):
+            self.unexpected(exc)
+        self._current_message().error(str(exc) if isinstance(exc, PosError) else
+                                      "something went wrong (details in the log)")
+
+    def paid(self, kind: str) -> None:
+        assert self.user is not None
+        user = self.user
+        title = "Paid in" if kind == "paid_in" else "Paid out"
+        dlg = AmountDialog(self, title, "Amount", self.app.settings.currency, with_reason=True)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        amount, reason = dlg.value, dlg.reason.text()
+        self.runner.run(lambda: self.app.shifts.paid(kind, amount, reason, user.id),
+                        lambda _r: self.sale.message.info(
+                            f"{title.lower()} {self.app.settings.currency.format(amount)} "
+                            "recorded"), self.fail)
+
+    def x_report(self) -> None:
+        self.runner.run(self.app.shifts.x_report, self._show_report, self.fail)
+
+    def close_shift(self) -> None:
+        assert self.user is not None
+        user = self.user
+        open_sale = self.sale.session is not None and not self.sale.session.cart.is_empty
+        if open_sale:
+            self.sale.message.error("finish or void the sale in progress before closing")
+            return
+        dlg = CashCountDialog(self, self.app.settings.currency, "Closing count (blind)")
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        counts = dlg.counts
+
+        def closed(report: ShiftReport) -> None:
+            self._show_report(report)
+            self.show_login()
+
+        self.runner.run(lambda: self.app.shifts.close(user.id, counts, open_sale), closed,
+                        self.fail)
+
+    def _show_report(self, report: ShiftReport) -> None:
+        text = report_text(report, self.app.settings.currency, 42)
+        self.last_report = text
+        TextDialog(self, f"{report.kind} report — shift {report.shift.number}", text).exec()
+        self.sale.focus_scan()
+
+    def no_sale(self, override: Override) -> None:
+        printing = getattr(self.app, "printing", None)
+        job = (lambda: printing.no_sale(override)) if printing else (
+            lambda: self.app.users.log(override))
+        self.runner.run(job, lambda _r: self.sale.message.info("drawer opened (no sale)"),
+                        self.fail)
+
+    def reprint(self, receipt_no: str) -> None:
+        printing = getattr(self.app, "printing", None)
+        if printing is None:
+            self.sale.message.error("no printer is set up on this register")
+            return
+        self.runner.run(lambda: printing.reprint(receipt_no),
+                        lambda _r: self.sale.message.info(f"copy of {receipt_no} queued"),
+                        self.fail)
+
+    def show_preview(self, receipt_no: str, view: QPlainTextEdit) -> None:
+        printing = getattr(self.app, "printing", None)
+        if printing is None:
+            view.setPlainText(f"receipt {receipt_no}")
+            return
+        self.runner.run(lambda: printing.preview(receipt_no), view.setPlainText, self.fail)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._timer.stop()
+        self.runner.shutdown()
+        super().closeEvent(event)
+

@@ -1,0 +1,437 @@
+"""The sale screen: scan, build the cart, take payment, next customer.
+
+Every database call goes through the window's Runner (off the GUI thread); the cart is changed
+only here, on the GUI thread, from the results. Business rules live in the sale session and
+the domain; this screen only turns keys into commands and shows what came back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_terminal.domain.cart import Item, Override
+from pos_terminal.errors import NotFoundError, PosError
+from pos_terminal.services.sale_session import Approver, SaleSession
+from pos_terminal.ui.dialogs import (
+    AmountDialog,
+    ChoiceDialog,
+    CodeDialog,
+    DiscountDialog,
+    OverrideDialog,
+    TextDialog,
+)
+from pos_terminal.ui.models import CartModel
+from pos_terminal.ui.tender import TenderDialog
+from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+
+if TYPE_CHECKING:
+    from pos_terminal.ui.main_window import MainWindow
+
+_MULTIPLIER = re.compile(r"^(\d{1,4})\*(.*)$")
+_PERCENT = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?|100)\s*%$")
+
+
+class SaleScreen(QWidget):
+    """Emits ``sale_done`` after a completed sale; ``go_returns`` to switch screens."""
+
+    sale_done = Signal(object)
+    go_returns = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.app = window.app
+        self.currency = self.app.settings.currency
+        self.session: SaleSession | None = None
+        self.multiplier = 1
+        self.model = CartModel(self.currency)
+        self._build()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        self.message = MessageBar(self)
+        root.addWidget(self.message)
+
+        middle = QHBoxLayout()
+        left = QVBoxLayout()
+        entry = QHBoxLayout()
+        self.scan_field = QLineEdit(self)
+        self.scan_field.setPlaceholderText("Scan, or type a barcode, SKU or name  (3* = quantity)")
+        self.scan_field.returnPressed.connect(self._on_enter)
+        self.mult_label = QLabel("", self)
+        entry.addWidget(self.scan_field, 1)
+        entry.addWidget(self.mult_label)
+        left.addLayout(entry)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.verticalHeader().hide()
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        left.addWidget(self.table, 1)
+        middle.addLayout(left, 3)
+
+        right = QVBoxLayout()
+        self.count_label = QLabel("", self)
+        self.subtotal_label = QLabel("", self)
+        self.discount_label = QLabel("", self)
+        self.tax_label = QLabel("", self)
+        for w in (self.count_label, self.subtotal_label, self.discount_label, self.tax_label):
+            set_role(w, "muted")
+            right.addWidget(w)
+        cap = QLabel("TOTAL", self)
+        set_role(cap, "title")
+        right.addWidget(cap)
+        self.total_label = QLabel("", self)
+        set_role(self.total_label, "total")
+        self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        right.addWidget(self.total_label)
+        self.change_label = QLabel("", self)
+        set_role(self.change_label, "change")
+        self.change_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        right.addWidget(self.change_label)
+        self.preview = QPlainTextEdit(self)
+        self.preview.setReadOnly(True)
+        self.preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.preview.setPlaceholderText("receipt preview")
+        self.preview.setStyleSheet("font-family: monospace; font-size: 10pt;")
+        right.addWidget(self.preview, 1)
+        middle.addLayout(right, 2)
+        root.addLayout(middle, 1)
+
+        grid = QGridLayout()
+        actions: list[tuple[str, str, Any, str]] = [
+            ("F2", "Quantity", self.change_quantity, ""),
+            ("F3", "Line discount", self.line_discount, ""),
+            ("F4", "Price override", self.price_override, ""),
+            ("F5", "Void line", self.void_line, "danger"),
+            ("F6", "Sale discount", self.sale_discount, ""),
+            ("F7", "Park", self.park, ""),
+            ("F8", "Resume", self.resume, ""),
+            ("F9", "Price check", self.price_check, ""),
+            ("F10", "Returns", self.go_returns.emit, ""),
+            ("F11", "No sale", self.no_sale, ""),
+            ("F12", "Pay", self.pay, "primary"),
+            ("Shift+F1", "Reprint last", self.reprint_last, ""),
+            ("Shift+F2", "Paid in", lambda: self.window_.paid("paid_in"), ""),
+            ("Shift+F3", "Paid out", lambda: self.window_.paid("paid_out"), ""),
+            ("Shift+F4", "X report", self.window_.x_report, ""),
+            ("Shift+F5", "Close shift", self.window_.close_shift, ""),
+            ("Shift+F6", "Void sale", self.void_sale, "danger"),
+            ("Shift+F7", "Log out", self.window_.log_out, ""),
+        ]
+        self.buttons: dict[str, FunctionButton] = {}
+        for i, (key, text, slot, role) in enumerate(actions):
+            b = FunctionButton(key, text, slot, self, role)
+            self.buttons[text] = b
+            grid.addWidget(b, i // 6, i % 6)
+        root.addLayout(grid)
+
+    # -- session --------------------------------------------------------------------------
+    def start(self, session: SaleSession) -> None:
+        self.session = session
+        self.preview.clear()
+        self.change_label.clear()
+        self.refresh()
+        self.focus_scan()
+
+    def focus_scan(self) -> None:
+        self.scan_field.setFocus()
+
+    def refresh(self) -> None:
+        assert self.session is not None
+        t = self.session.totals()
+        self.model.set_totals(t)
+        fmt = self.currency.format
+        self.count_label.setText(f"Items: {t.item_count}")
+        self.subtotal_label.setText(f"Subtotal: {fmt(t.subtotal)}")
+        self.discount_label.setText(f"Discounts: -{fmt(t.discount)}" if t.discount else "")
+        self.tax_label.setText(f"Tax: {fmt(t.tax)}")
+        self.total_label.setText(fmt(t.total))
+        self.mult_label.setText(f"× {self.multiplier}" if self.multiplier > 1 else "")
+        if t.lines:
+            self.table.selectRow(len(t.lines) - 1)
+            self.table.scrollToBottom()
+
+    def fail(self, exc: BaseException) -> None:
+        """Show any error in words the cashier knows; the cart is left as it was."""
+        if not isinstance(exc, PosError):
+            self.window_.unexpected(exc)
+            text = "something went wrong; the sale is unchanged (details in the log)"
+        else:
+            text = str(exc)
+        self.message.error(text)
+        self.focus_scan()
+
+    # -- scanning -------------------------------------------------------------------------
+    def _on_enter(self) -> None:
+        text = self.scan_field.text().strip()
+        self.scan_field.clear()
+        if not text:
+            if self.change_label.text():
+                self.next_customer()
+            return
+        m = _MULTIPLIER.match(text)
+        if m:
+            n = int(m.group(1))
+            if n <= 0:
+                self.message.error("quantity must be positive")
+                return
+            self.multiplier = n
+            self.refresh()
+            text = m.group(2).strip()
+            if not text:
+                return
+        self.add_code(text, typed=True)
+
+    def handle_scan(self, code: str) -> None:
+        """A scan from the wedge filter or a serial scanner, whatever has focus."""
+        self.add_code(code, typed=False)
+
+    def add_code(self, code: str, typed: bool) -> None:
+        if self.session is None:
+            return
+        session = self.session
+        count = self.multiplier
+        self.multiplier = 1
+        if self.change_label.text():
+            self.next_customer()
+
+        def done(item: Item) -> None:
+            try:
+                session.add(item, count)
+            except PosError as exc:
+                self.fail(exc)
+                return
+            self.message.clear_message()
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            if typed and isinstance(exc, NotFoundError) and any(c.isalpha() for c in code):
+                self.search(code, count)
+            else:
+                self.fail(exc)
+
+        self.window_.runner.run(lambda: session.lookup(code), done, failed)
+
+    def search(self, text: str, count: int) -> None:
+        def show(rows: list[dict[str, Any]]) -> None:
+            if not rows:
+                self.message.error(f"nothing found for {text!r}")
+                return
+            choices = [(f"{r['name']} {r['variant']}  —  {r['price']}  ({r['sku']})", r["sku"])
+                       for r in rows]
+            dlg = ChoiceDialog(self, f"Products matching “{text}”", choices)
+            if dlg.exec() == QDialog.DialogCode.Accepted and dlg.value:
+                self.multiplier = count
+                self.add_code(str(dlg.value), typed=False)
+            self.focus_scan()
+
+        self.window_.runner.run(lambda: self.app.catalog.products(text, 30), show, self.fail)
+
+    # -- line actions ---------------------------------------------------------------------
+    def selected_line(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.message.error("select a line first (arrow keys or tap)")
+            return None
+        return self.model.line_no(rows[0].row())
+
+    def keyPressEvent(self, event: Any) -> None:
+        # Up/Down move the cart selection while the scan field keeps focus.
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.model.rowCount():
+            rows = self.table.selectionModel().selectedRows()
+            row = rows[0].row() if rows else self.model.rowCount() - 1
+            row += -1 if event.key() == Qt.Key.Key_Up else 1
+            self.table.selectRow(max(0, min(row, self.model.rowCount() - 1)))
+            return
+        super().keyPressEvent(event)
+
+    def change_quantity(self) -> None:
+        line = self.selected_line()
+        if line is None or self.session is None:
+            return
+        dlg = AmountDialog(self, "Quantity", "New quantity", None,
+                           str(self.session.cart.line(line).qty))
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self._apply(lambda: self.session.set_quantity(line, dlg.value))  # type: ignore[union-attr]
+        self.focus_scan()
+
+    def void_line(self) -> None:
+        line = self.selected_line()
+        if line is not None and self.session is not None:
+            self._apply(lambda: self.session.void_line(line))  # type: ignore[union-attr]
+
+    def void_sale(self) -> None:
+        if self.session is not None and not self.session.cart.is_empty:
+            self.session.void_sale()
+            self.message.info("sale voided")
+            self.refresh()
+
+    def _apply(self, change: Any) -> None:
+        try:
+            change()
+        except PosError as exc:
+            self.fail(exc)
+            return
+        self.refresh()
+        self.focus_scan()
+
+    def _approve(self, action: str, then: Any) -> None:
+        """Ask for a reason (and a supervisor PIN when the cashier's role is not enough)."""
+        assert self.session is not None
+        session = self.session
+        needs = session.needs_approval(action)
+        dlg = OverrideDialog(self, action, self.window_.supervisors(), needs)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.focus_scan()
+            return
+        approver = Approver(dlg.user.currentText(), dlg.pin.text()) if needs else None
+        reason = dlg.reason.text()
+        self.window_.runner.run(lambda: session.authorise(action, reason, approver), then,
+                                self.fail)
+
+    def line_discount(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        dlg = DiscountDialog(self, "Line discount", self.currency)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.focus_scan()
+            return
+        amount, ppm = dlg.amount, dlg.percent_ppm
+        self._approve("sale_discount", lambda o: self._apply(
+            lambda: self.session.discount_line(line, o, amount, ppm)))  # type: ignore[union-attr]
+
+    def sale_discount(self) -> None:
+        dlg = DiscountDialog(self, "Sale discount", self.currency)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.focus_scan()
+            return
+        amount, ppm = dlg.amount, dlg.percent_ppm
+        self._approve("sale_discount", lambda o: self._apply(
+            lambda: self.session.discount_sale(o, amount, ppm)))  # type: ignore[union-attr]
+
+    def price_override(self) -> None:
+        line = self.selected_line()
+        if line is None or self.session is None:
+            return
+        current = self.session.cart.line(line).price
+        dlg = AmountDialog(self, "Price override", "New price", self.currency,
+                           self.currency.format(current))
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.focus_scan()
+            return
+        price = dlg.value
+
+        def apply(o: Override) -> None:
+            self._apply(lambda: self.session.override_price(line, price, o))  # type: ignore[union-attr]
+
+        self._approve("price_override", apply)
+
+    # -- sale actions ---------------------------------------------------------------------
+    def pay(self) -> None:
+        if self.session is None or self.session.cart.is_empty:
+            self.message.error("scan an item first")
+            return
+        session = self.session
+        dlg = TenderDialog(self, session.totals().total, self.currency)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.focus_scan()
+            return
+        tenders = dlg.tenders
+        self.window_.runner.run(lambda: session.complete(tenders), self._completed, self.fail)
+
+    def _completed(self, result: Any) -> None:
+        fmt = self.currency.format
+        self.refresh()
+        self.total_label.setText(fmt(result.total))
+        self.change_label.setText(f"Change {fmt(result.change)}")
+        self.message.info(f"receipt {result.receipt_no} — Enter for the next customer")
+        self.window_.show_preview(result.receipt_no, self.preview)
+        self.sale_done.emit(result)
+        self.focus_scan()
+
+    def next_customer(self) -> None:
+        self.change_label.clear()
+        self.preview.clear()
+        self.message.clear_message()
+        self.refresh()
+
+    def park(self) -> None:
+        if self.session is None or self.session.cart.is_empty:
+            self.message.error("there is nothing to park")
+            return
+        session = self.session
+        self.window_.runner.run(lambda: session.park(), lambda pid: (
+            self.message.info(f"sale parked as #{pid}"), self.refresh()), self.fail)
+
+    def resume(self) -> None:
+        if self.session is None:
+            return
+        session = self.session
+
+        def choose(parked: list[Any]) -> None:
+            if not parked:
+                self.message.error("there are no parked sales")
+                return
+            rows = [(f"#{p.id}  {p.parked_at[11:16]}  {p.lines} line(s)  {p.label}", p.id)
+                    for p in parked]
+            dlg = ChoiceDialog(self, "Resume a parked sale", rows)
+            if dlg.exec() == QDialog.DialogCode.Accepted and dlg.value is not None:
+                pid = int(str(dlg.value))
+                self.window_.runner.run(lambda: session.resume(pid),
+                                        lambda _r: (self.refresh(), self.message.info(
+                                            f"parked sale #{pid} resumed")), self.fail)
+            self.focus_scan()
+
+        self.window_.runner.run(self.app.parking.list, choose, self.fail)
+
+    def price_check(self) -> None:
+        dlg = CodeDialog(self, "Price check", "scan or type a barcode or SKU")
+        code = dlg.code if dlg.exec() == QDialog.DialogCode.Accepted else ""
+        if not code:
+            self.focus_scan()
+            return
+
+        def show(pc: Any) -> None:
+            i = pc.item
+            per = "" if i.price_per == 1 else f" per {i.price_per} {i.unit}"
+            self.message.info(f"{i.name} {i.variant}: {self.currency.format(i.price)}{per} — "
+                              f"on hand {pc.on_hand}")
+            self.focus_scan()
+
+        self.window_.runner.run(lambda: self.app.catalog.price_check(code), show, self.fail)
+
+    def no_sale(self) -> None:
+        self._approve("no_sale", lambda o: self.window_.no_sale(o))
+
+    def reprint_last(self) -> None:
+        if self.session is None or self.session.last is None:
+            self.message.error("no receipt to reprint yet in this shift")
+            return
+        self.window_.reprint(self.session.last.receipt_no)
+
+    def show_text(self, title: str, text: str) -> None:
+        TextDialog(self, title, text).exec()
+        self.focus_scan()
