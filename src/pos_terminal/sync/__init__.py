@@ -1,0 +1,1 @@
+"""Outbox sync with the central inventory service (worker, client, wire schema)."""
