@@ -1,0 +1,1 @@
+"""pos-central: the central inventory service (FastAPI on PostgreSQL)."""
