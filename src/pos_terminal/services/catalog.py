@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,17 @@ from pos_terminal.db import catalog as repo
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
 from pos_terminal.domain import catalog_csv
-from pos_terminal.domain.barcode import interpret
+from pos_terminal.domain.barcode import interpret, strip_code
 from pos_terminal.domain.cart import Item
 from pos_terminal.domain.ledger import Movement, MovementKind
+from pos_terminal.domain.money import round_div
+from pos_terminal.domain.scan import (
+    DEFAULT_RULES,
+    BarcodeRules,
+    CheckDigitError,
+    ScanCode,
+    interpret_scan,
+)
 from pos_terminal.errors import BarcodeError, InputError, NotFoundError
 from pos_terminal.services.context import Context
 
@@ -39,6 +47,95 @@ def resolve(conn: Connection, code: str) -> Item:
 
 
 @dataclass(frozen=True)
+class ScanHit:
+    """A scan resolved into what the cart should get: ``cart.add(hit.item, hit.quantity)``.
+
+    ``item`` is the catalog item, except for a price-embedded label, where its ``price`` and
+    ``price_per`` are set so that the line's gross is exactly the label's price. ``quantity`` is
+    what ``Cart.add`` takes: 1 scan (× pack) for pieces, the embedded count, or grams for goods
+    sold by weight (the embedded weight, or derived from an embedded price).
+    """
+
+    item: Item
+    quantity: int
+    code: ScanCode
+    catalog_item: Item  # as the catalog has it, before any embedded price
+    embedded_weight_g: int | None = None
+    embedded_price: int | None = None  # minor units
+    embedded_count: int | None = None
+
+    @property
+    def needs_quantity(self) -> bool:
+        """A measured item scanned by a fixed code: ask the scale or the cashier for grams."""
+        return self.item.unit != "each" and not self.code.embedded
+
+
+def resolve_scan(
+    conn: Connection, scan: str | ScanCode, rules: BarcodeRules = DEFAULT_RULES
+) -> ScanHit:
+    """Resolve a scanned or typed code, with the weight/price/count a label carries.
+
+    Raises ``BarcodeError`` ("bad check digit", a weight on a piece item…) or ``NotFoundError``
+    ("unknown barcode") and then nothing may be added to the cart.
+    """
+    if isinstance(scan, str):
+        try:
+            code = interpret_scan(scan, rules)
+        except CheckDigitError:
+            # A typed SKU may look like a GTIN with a bad check digit (as in resolve()).
+            sku = strip_code(scan)
+            item = repo.item_by_sku(conn, sku)
+            if item is None:
+                raise
+            return ScanHit(item, 1, ScanCode(sku, ()), item)
+    else:
+        code = scan
+    item = None
+    for key in code.keys:
+        item = repo.item_by_key(conn, key)
+        if item is not None:
+            break
+    if item is None and not code.variable:
+        item = repo.item_by_sku(conn, code.text)
+    if item is None:
+        what = f"item {code.plu} of in-store code {code.text}" if code.variable else code.text
+        raise NotFoundError(f"{what}: unknown barcode; no product has this code")
+    return _apply_embedded(item, code)
+
+
+def _apply_embedded(item: Item, code: ScanCode) -> ScanHit:
+    weight, price, count = code.weight_g, code.price, code.count
+    label = f"{item.name} {item.variant}".strip()
+    if weight is not None and item.unit != "g":
+        raise BarcodeError(
+            f"{code.text}: the label carries a weight but {label} is sold by {item.unit}; "
+            "ask a manager to check the product's unit"
+        )
+    if count is not None and item.unit != "each":
+        raise BarcodeError(
+            f"{code.text}: the label carries a count but {label} is sold by {item.unit}"
+        )
+    sold = item
+    if item.unit == "each":
+        qty = count if count is not None else 1
+        if price is not None:  # the label's price is what the scanned pieces cost together
+            sold = replace(item, price=price, price_per=qty * item.pack)
+    else:
+        if weight is not None:
+            qty = weight
+        elif price is not None:
+            if item.price <= 0:
+                raise BarcodeError(f"{code.text}: {label} has no price per {item.unit} to work "
+                                   "out the quantity from the label's price")
+            qty = max(1, round_div(price * item.price_per, item.price))
+        else:
+            qty = 1  # a fixed code on a measured item: one base unit, as resolve() gives
+        if price is not None:  # charge exactly the label's price for the quantity
+            sold = replace(item, price=price, price_per=qty)
+    return ScanHit(sold, qty, code, item, weight, price, count)
+
+
+@dataclass(frozen=True)
 class PriceCheck:
     item: Item
     on_hand: int
@@ -59,6 +156,11 @@ class CatalogService:
     def item(self, code: str) -> Item:
         with self.ctx.read() as conn:
             return resolve(conn, code)
+
+    def scan(self, code: str | ScanCode, rules: BarcodeRules = DEFAULT_RULES) -> ScanHit:
+        """Resolve a scanner frame's code or a typed code into a cart-ready ``ScanHit``."""
+        with self.ctx.read() as conn:
+            return resolve_scan(conn, code, rules)
 
     def price_check(self, code: str) -> PriceCheck:
         with self.ctx.read() as conn:

@@ -1,0 +1,1 @@
+"""Device adapters (scanner, printer, drawer). Never imports Qt: workers report by callbacks."""
