@@ -14,11 +14,19 @@ from pos_terminal.db import migrate
 from pos_terminal.db import tables as t
 from pos_terminal.db.engine import make_engine
 from pos_terminal.errors import ConfigError, InputError
+from pos_terminal.hardware.printer_settings import (
+    PrinterSettings,
+    ReceiptSettings,
+    load_printer_settings,
+    load_receipt_settings,
+)
+from pos_terminal.hardware.scanner_settings import ScannerSettings, load_scanner_settings
 from pos_terminal.services.catalog import CatalogService
 from pos_terminal.services.checkout import CheckoutService
 from pos_terminal.services.context import Context
 from pos_terminal.services.inventory import InventoryService
 from pos_terminal.services.parking import ParkingService
+from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
 from pos_terminal.services.returns import ReturnService
 from pos_terminal.services.shifts import ShiftService
 from pos_terminal.services.users import SYSTEM_USER, UserService
@@ -29,6 +37,9 @@ class App:
     paths: Paths
     settings: Settings
     engine: Engine
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
+    printer: PrinterSettings = field(default_factory=PrinterSettings)
+    receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,6 +51,10 @@ class App:
         self.parking = ParkingService(self.ctx)
         self.users = UserService(self.ctx)
         self.shifts = ShiftService(self.ctx)
+        self.printing = PrintService(
+            self.ctx, self.receipt, width=self.printer.columns or DEFAULT_WIDTH,
+            partial_cut=self.printer.cut == "partial",
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -67,7 +82,14 @@ def open_register(data_dir: Path) -> App:
         raise ConfigError(
             f"{paths.config} says register {settings.terminal} but the database holds {got}"
         )
-    return App(paths, settings, engine)
+    try:  # device sections are checked before anything starts: no half-configured register
+        scanner = load_scanner_settings(paths)
+        printer = load_printer_settings(paths)
+        receipt = load_receipt_settings(paths)
+    except ConfigError:
+        engine.dispose()
+        raise
+    return App(paths, settings, engine, scanner, printer, receipt)
 
 
 def init_register(data_dir: Path, settings: Settings) -> App:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pos_terminal import __version__, config
+from pos_terminal import __version__, cli_printing, config
 from pos_terminal.errors import InputError, PosError, QuantityError
 
 EXIT_ERROR = 1
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pos_terminal import doctor
 
     doctor.add_parser(sub)
+    cli_printing.add_parsers(sub, cmd)
 
     sp = cmd("user-add", cmd_user_add, "add a cashier, supervisor or manager")
     sp.add_argument("name")

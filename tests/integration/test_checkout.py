@@ -7,7 +7,6 @@ import sqlite3
 
 import pytest
 
-from conftest import unit_code
 from pos_terminal.bootstrap import App
 from pos_terminal.domain.cart import Cart, Override
 from pos_terminal.domain.tenders import Tender, TenderKind
@@ -19,6 +18,8 @@ from pos_terminal.errors import (
     RuleError,
 )
 from pos_terminal.services.catalog import resolve
+
+from conftest import unit_code
 
 CASH = [Tender(TenderKind.CASH)]
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import unit_code
 from pos_terminal.bootstrap import App
 from pos_terminal.domain.cart import Cart
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import InputError, RuleError
 from pos_terminal.services.catalog import resolve
+
+from conftest import unit_code
 
 
 def sell(app: App, code: str, n: int, tenders: list[Tender], training: bool = False) -> int:

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from crash_worker import run_until_killed, write_codes
-from ledger_checks import Acked, check_register, project_verify, record_count
 
 from pos_terminal import cli, config
 from pos_terminal.bootstrap import init_register, open_register
@@ -29,6 +27,9 @@ from pos_terminal.domain.cart import Cart
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.services import demo
 from pos_terminal.services.catalog import resolve
+
+from crash_worker import run_until_killed, write_codes
+from ledger_checks import Acked, check_register, project_verify, record_count
 
 KILLS = int(os.environ.get("POS_SIGKILL_KILLS", "50"))
 SEED = int(os.environ.get("POS_SIGKILL_SEED", "20261124"))

@@ -10,12 +10,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
-from pos_terminal.bootstrap import open_register  # noqa: E402
-from pos_terminal.ui.main_window import MainWindow  # noqa: E402
-from pos_terminal.ui.theme import STYLE  # noqa: E402
+from pos_terminal.bootstrap import open_register
+from pos_terminal.ui.main_window import MainWindow
+from pos_terminal.ui.theme import STYLE
 
 SHOTS = Path(os.environ.get("POS_SCREENSHOTS", "")) if os.environ.get("POS_SCREENSHOTS") else None
 

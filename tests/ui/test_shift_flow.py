@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
-from conftest import on_modal, shot
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -17,6 +17,8 @@ from pos_terminal.ui.dialogs import (
 )
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.tender import TenderDialog
+
+from conftest import on_modal, shot
 
 
 def sign_in(qtbot, w: MainWindow, name: str, pin: str) -> None:  # type: ignore[no-untyped-def]
@@ -166,8 +168,8 @@ def test_full_shift(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyp
     on_modal(qtbot, read_report, TextDialog)
     w.x_report()
     qtbot.waitUntil(lambda: "x" in seen)
-    assert "X REPORT" in seen["x"]
-    assert "paid out" in seen["x"]
+    assert "X   R E P O R T" in seen["x"]
+    assert "Paid out                             -2.00" in seen["x"]
 
     # close: blind count (exactly what should be there, minus 1.00), Z report, back to login
     x = w.app.shifts.x_report()
@@ -189,9 +191,8 @@ def test_full_shift(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyp
     w.close_shift()
     on_modal(qtbot, read_z, TextDialog)
     qtbot.waitUntil(lambda: "z" in seen)
-    assert "Z REPORT" in seen["z"]
-    assert "difference" in seen["z"]
-    assert "-1.00" in seen["z"]
+    assert "Z   R E P O R T" in seen["z"]
+    assert re.search(r"Short +-1\.00", seen["z"]), seen["z"]
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.login)
 
     # what the ledger holds
@@ -203,6 +204,9 @@ def test_full_shift(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyp
                                                                           ("sale", -4)]
     assert c.execute("select status, counted_cash - expected_cash from shifts").fetchone() == \
         ("closed", -100)
+    jobs = c.execute("select kind, reference from print_jobs order by id").fetchall()
+    assert [k for k, _ in jobs] == ["receipt", "return", "report"]
+    assert jobs[2][1] == "Z:1"
 
 
 def test_closing_is_blocked_by_a_parked_sale(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from pos_terminal.db import catalog as repo
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
 from pos_terminal.domain import catalog_csv
-from pos_terminal.domain.barcode import interpret, strip_code
+from pos_terminal.domain.barcode import strip_code
 from pos_terminal.domain.cart import Item
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.money import round_div
@@ -28,22 +28,9 @@ from pos_terminal.errors import BarcodeError, InputError, NotFoundError
 from pos_terminal.services.context import Context
 
 
-def resolve(conn: Connection, code: str) -> Item:
-    """The item a scanned or typed code stands for; raises with the cashier's reason."""
-    scan = interpret(code)
-    if scan.bad_check_digit:
-        item = repo.item_by_sku(conn, scan.raw)
-        if item is not None:
-            return item
-        raise BarcodeError(f"{scan.raw}: bad check digit; scan again or type it carefully")
-    for key in scan.keys:
-        item = repo.item_by_key(conn, key)
-        if item is not None:
-            return item
-    item = repo.item_by_sku(conn, scan.raw)
-    if item is not None:
-        return item
-    raise NotFoundError(f"{scan.raw}: unknown barcode; no product has this code")
+def resolve(conn: Connection, code: str, rules: BarcodeRules = DEFAULT_RULES) -> Item:
+    """The catalog item a scanned or typed code stands for; raises with the cashier's reason."""
+    return resolve_scan(conn, code, rules).catalog_item
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pos_terminal.domain.cart import Cart, CartLine, Item, Override, Totals
+from pos_terminal.domain.cart import Cart, CartLine, Override, Totals
+from pos_terminal.domain.scan import DEFAULT_RULES, BarcodeRules, ScanCode
 from pos_terminal.domain.tenders import Tender
 from pos_terminal.domain.users import REQUIRED_ROLE, Role
 from pos_terminal.errors import AuthError, RuleError
-from pos_terminal.services.catalog import resolve
+from pos_terminal.services.catalog import ScanHit, resolve_scan
 from pos_terminal.services.checkout import CheckoutService, SaleResult
 from pos_terminal.services.context import Context
 from pos_terminal.services.parking import ParkingService
@@ -31,6 +32,7 @@ class SaleSession:
     def __init__(
         self, ctx: Context, checkout: CheckoutService, parking: ParkingService,
         users: UserService, cashier: User, training: bool = False,
+        rules: BarcodeRules = DEFAULT_RULES,
     ) -> None:
         self.ctx = ctx
         self.checkout = checkout
@@ -38,6 +40,7 @@ class SaleSession:
         self.users = users
         self.cashier = cashier
         self.training = training
+        self.rules = rules
         self.cart = Cart()
         self.last: SaleResult | None = None
 
@@ -57,16 +60,25 @@ class SaleSession:
         return self.users.approve(approver.name, approver.pin, action, self.cashier, reason)
 
     # -- building the sale ----------------------------------------------------------------
-    def lookup(self, code: str) -> Item:
-        """What ``code`` stands for (a database read: the window runs it off the GUI thread)."""
+    def lookup(self, code: str | ScanCode) -> ScanHit:
+        """What a scan or typed code stands for, with any weight or price its label carries.
+
+        A database read: the window runs it off the GUI thread.
+        """
         with self.ctx.read() as conn:
-            return resolve(conn, code)
+            return resolve_scan(conn, code, self.rules)
 
-    def add(self, item: Item, count: int = 1) -> CartLine:
-        """Add a looked-up item; the cart is unchanged when the quantity or a limit is wrong."""
-        return self.cart.add(item, count)
+    def add(self, hit: ScanHit, count: int = 1, grams: int | None = None) -> CartLine:
+        """Add a looked-up item ``count`` times (pieces), or ``grams`` of a measured item.
 
-    def scan(self, code: str, count: int = 1) -> CartLine:
+        The cart is unchanged when the quantity or a per-sale limit is wrong.
+        """
+        if hit.item.unit != "each":
+            qty = grams if grams is not None else hit.quantity
+            return self.cart.add(hit.item, qty)
+        return self.cart.add(hit.item, hit.quantity * count)
+
+    def scan(self, code: str | ScanCode, count: int = 1) -> CartLine:
         return self.add(self.lookup(code), count)
 
     def totals(self) -> Totals:

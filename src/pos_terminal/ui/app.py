@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos_terminal.bootstrap import App, open_register
 from pos_terminal.errors import PosError
+from pos_terminal.ui.devices import Devices
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.theme import STYLE
 
@@ -33,5 +34,9 @@ def run(data_dir: Path) -> int:
         return 1
     with register:
         window = build(register)
+        devices = Devices(window, register.scanner)
         window.show()
-        return int(qapp.exec())
+        try:
+            return int(qapp.exec())
+        finally:
+            devices.stop()

@@ -9,13 +9,13 @@ from PySide6.QtCore import QObject, Signal
 
 
 class DeviceBridge(QObject):
-    scanned = Signal(str)  # a code from a serial scanner
+    scanned = Signal(object)  # a ScanFrame from a serial scanner
     scanner_state = Signal(str)
     printer_state = Signal(str, int)  # state, jobs waiting
     sync_state = Signal(str)
 
-    def on_scan(self, code: str) -> None:
-        self.scanned.emit(code)
+    def on_scan(self, frame: object) -> None:
+        self.scanned.emit(frame)
 
     def on_scanner_state(self, state: str) -> None:
         self.scanner_state.emit(state)

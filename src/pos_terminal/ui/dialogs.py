@@ -101,9 +101,12 @@ class AmountDialog(QDialog):
         self.field = QLineEdit(initial, self)
         self.field.selectAll()
         form.addRow(label, self.field)
+        self.with_reason = with_reason
         self.reason = QLineEdit(self)
         if with_reason:
             form.addRow("Reason", self.reason)
+        else:
+            self.reason.hide()
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self))
@@ -122,7 +125,7 @@ class AmountDialog(QDialog):
         except InputError as exc:
             self.error.show_error(str(exc))
             return
-        if self.reason.isVisible() and not self.reason.text().strip():
+        if self.with_reason and not self.reason.text().strip():
             self.error.show_error("give a reason")
             return
         super().accept()

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from pos_terminal.bootstrap import App
 from pos_terminal.db import ledger
 from pos_terminal.domain.cart import Override
+from pos_terminal.domain.scan import ScanCode, ScanFrame
 from pos_terminal.errors import PosError
 from pos_terminal.services.sale_session import SaleSession
 from pos_terminal.services.shifts import ShiftReport
@@ -30,7 +31,6 @@ from pos_terminal.services.users import User
 from pos_terminal.ui.bridge import DeviceBridge
 from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, TextDialog
 from pos_terminal.ui.login import LoginScreen, OpenShiftScreen
-from pos_terminal.ui.report_text import report_text
 from pos_terminal.ui.returns_screen import ReturnsScreen
 from pos_terminal.ui.sale_screen import SaleScreen
 from pos_terminal.ui.tasks import Runner
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    job_queued = Signal()  # something waits in the print queue: wake the print worker
+
     def __init__(self, app: App, bridge: DeviceBridge | None = None) -> None:
         super().__init__()
         self.app = app
@@ -59,6 +61,8 @@ class MainWindow(QMainWindow):
         self.login.signed_in.connect(self._signed_in)
         self.open_shift.opened.connect(lambda _s: self._show_sale())
         self.sale.go_returns.connect(self._show_returns)
+        self.sale.sale_done.connect(lambda _r: self.job_queued.emit())
+        self.returns.refunded.connect(self.job_queued.emit)
         self.returns.done.connect(self._show_sale)
         self._status_bar()
         self.bridge.scanned.connect(self.handle_scan)
@@ -123,7 +127,7 @@ class MainWindow(QMainWindow):
         self.cashier_label.setText(f"cashier: {user.name} ({user.role.name.lower()})")
         self.training_label.setVisible(training)
         session = SaleSession(self.app.ctx, self.app.checkout, self.app.parking, self.app.users,
-                              user, training)
+                              user, training, self.app.scanner.rules)
         self.sale.start(session)
 
         def route(shift: Any) -> None:
@@ -143,13 +147,24 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.returns)
         self.returns.start()
 
-    def handle_scan(self, code: str) -> None:
-        """Every scan (wedge or serial) goes to the screen on top, whatever has focus."""
+    def handle_scan(self, scan: str | ScanFrame) -> None:
+        """Every scan (wedge text or serial frame) goes to the screen on top, whatever has focus.
+
+        A garbled frame is shown as an error and adds nothing.
+        """
         current = self.stack.currentWidget()
+        if isinstance(scan, ScanFrame):
+            if scan.code is None:
+                target = current if current in (self.sale, self.returns) else self.sale
+                target.message.error(scan.error or "unreadable scan; scan again")
+                return
+            code: str | ScanCode = scan.code
+        else:
+            code = scan
         if current is self.sale:
             self.sale.handle_scan(code)
         elif current is self.returns:
-            self.returns.handle_scan(code)
+            self.returns.handle_scan(code if isinstance(code, str) else code.text)
 
     def log_out(self) -> None:
         if self.sale.session is not None and not self.sale.session.cart.is_empty:
@@ -190,7 +205,11 @@ class MainWindow(QMainWindow):
                             "recorded"), self.fail)
 
     def x_report(self) -> None:
-        self.runner.run(self.app.shifts.x_report, self._show_report, self.fail)
+        def report() -> tuple[ShiftReport, str]:
+            x = self.app.shifts.x_report()
+            return x, self.app.printing.report_text(x)
+
+        self.runner.run(report, lambda r: self._show_report(*r), self.fail)
 
     def close_shift(self) -> None:
         assert self.user is not None
@@ -204,41 +223,42 @@ class MainWindow(QMainWindow):
             return
         counts = dlg.counts
 
-        def closed(report: ShiftReport) -> None:
-            self._show_report(report)
+        def close() -> tuple[ShiftReport, str]:
+            report = self.app.shifts.close(user.id, counts, open_sale)
+            self.app.printing.print_report(report)  # the Z report goes to paper too
+            return report, self.app.printing.report_text(report)
+
+        def closed(result: tuple[ShiftReport, str]) -> None:
+            self.job_queued.emit()
+            self._show_report(*result)
             self.show_login()
 
-        self.runner.run(lambda: self.app.shifts.close(user.id, counts, open_sale), closed,
-                        self.fail)
+        self.runner.run(close, closed, self.fail)
 
-    def _show_report(self, report: ShiftReport) -> None:
-        text = report_text(report, self.app.settings.currency, 42)
-        self.last_report = text
+    def _show_report(self, report: ShiftReport, text: str) -> None:
         TextDialog(self, f"{report.kind} report — shift {report.shift.number}", text).exec()
         self.sale.focus_scan()
 
     def no_sale(self, override: Override) -> None:
-        printing = getattr(self.app, "printing", None)
-        job = (lambda: printing.no_sale(override)) if printing else (
-            lambda: self.app.users.log(override))
-        self.runner.run(job, lambda _r: self.sale.message.info("drawer opened (no sale)"),
-                        self.fail)
+        def opened(_job: int) -> None:
+            self.job_queued.emit()
+            self.sale.message.info("drawer opened (no sale)")
+
+        self.runner.run(lambda: self.app.printing.no_sale(override), opened, self.fail)
 
     def reprint(self, receipt_no: str) -> None:
-        printing = getattr(self.app, "printing", None)
-        if printing is None:
-            self.sale.message.error("no printer is set up on this register")
-            return
-        self.runner.run(lambda: printing.reprint(receipt_no),
-                        lambda _r: self.sale.message.info(f"copy of {receipt_no} queued"),
+        user_id = self.user.id if self.user else None
+
+        def queued(_job: int) -> None:
+            self.job_queued.emit()
+            self.sale.message.info(f"copy of {receipt_no} queued")
+
+        self.runner.run(lambda: self.app.printing.reprint(receipt_no, user_id), queued,
                         self.fail)
 
     def show_preview(self, receipt_no: str, view: QPlainTextEdit) -> None:
-        printing = getattr(self.app, "printing", None)
-        if printing is None:
-            view.setPlainText(f"receipt {receipt_no}")
-            return
-        self.runner.run(lambda: printing.preview(receipt_no), view.setPlainText, self.fail)
+        self.runner.run(lambda: self.app.printing.preview(receipt_no), view.setPlainText,
+                        self.fail)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 class ReturnsScreen(QWidget):
     done = Signal()
+    refunded = Signal()
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -176,6 +177,7 @@ class ReturnsScreen(QWidget):
         self.window_.runner.run(job, self._refunded, self.fail)
 
     def _refunded(self, result: Any) -> None:
+        self.refunded.emit()
         self.start()
         self.refund_label.setText(f"Refund {self.currency.format(result.refund)}")
         self.message.info(f"return {result.return_no} done; give the customer the refund")

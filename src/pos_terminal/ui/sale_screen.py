@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_terminal.domain.cart import Item, Override
+from pos_terminal.domain.cart import Override
+from pos_terminal.domain.scan import ScanCode
 from pos_terminal.errors import NotFoundError, PosError
+from pos_terminal.services.catalog import ScanHit
 from pos_terminal.services.sale_session import Approver, SaleSession
 from pos_terminal.ui.dialogs import (
     AmountDialog,
@@ -204,11 +206,11 @@ class SaleScreen(QWidget):
                 return
         self.add_code(text, typed=True)
 
-    def handle_scan(self, code: str) -> None:
+    def handle_scan(self, code: str | ScanCode) -> None:
         """A scan from the wedge filter or a serial scanner, whatever has focus."""
         self.add_code(code, typed=False)
 
-    def add_code(self, code: str, typed: bool) -> None:
+    def add_code(self, code: str | ScanCode, typed: bool) -> None:
         if self.session is None:
             return
         session = self.session
@@ -217,9 +219,14 @@ class SaleScreen(QWidget):
         if self.change_label.text():
             self.next_customer()
 
-        def done(item: Item) -> None:
+        def done(hit: ScanHit) -> None:
+            grams = None
+            if hit.needs_quantity:  # a measured item by its fixed code: how much?
+                grams = count if count > 1 else self._ask_grams(hit)
+                if grams is None:
+                    return
             try:
-                session.add(item, count)
+                session.add(hit, count, grams)
             except PosError as exc:
                 self.fail(exc)
                 return
@@ -227,12 +234,20 @@ class SaleScreen(QWidget):
             self.refresh()
 
         def failed(exc: BaseException) -> None:
-            if typed and isinstance(exc, NotFoundError) and any(c.isalpha() for c in code):
-                self.search(code, count)
+            text = code if isinstance(code, str) else code.text
+            if typed and isinstance(exc, NotFoundError) and any(c.isalpha() for c in text):
+                self.search(text, count)
             else:
                 self.fail(exc)
 
         self.window_.runner.run(lambda: session.lookup(code), done, failed)
+
+    def _ask_grams(self, hit: ScanHit) -> int | None:
+        unit = "g" if hit.item.unit == "g" else "ml"
+        dlg = AmountDialog(self, f"{hit.item.name}: how much?", f"Quantity in {unit}", None)
+        ok = dlg.exec() == QDialog.DialogCode.Accepted
+        self.focus_scan()
+        return dlg.value if ok else None
 
     def search(self, text: str, count: int) -> None:
         def show(rows: list[dict[str, Any]]) -> None:

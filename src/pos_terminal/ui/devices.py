@@ -1,0 +1,49 @@
+"""Start the register's scanner for the window, per its ``[scanner]`` settings.
+
+A keyboard-wedge scanner is read by an application event filter on the GUI thread; a serial
+scanner by its own worker thread, whose frames reach the window through the device bridge.
+"""
+
+from __future__ import annotations
+
+from pos_terminal.hardware.print_worker import PrintWorker
+from pos_terminal.hardware.printer_settings import PrinterSettings
+from pos_terminal.hardware.scanner_settings import ScannerSettings
+from pos_terminal.hardware.serial_scanner import SerialScanner
+from pos_terminal.ui.bridge import DeviceBridge
+from pos_terminal.ui.main_window import MainWindow
+from pos_terminal.ui.wedge_filter import WedgeFilter
+
+
+class Devices:
+    """The scanner and the print worker of one window; ``stop()`` when the window closes."""
+
+    def __init__(self, window: MainWindow, settings: ScannerSettings,
+                 printer: PrinterSettings | None = None) -> None:
+        app = window.app
+        self.printer = PrintWorker.create(app.printing, printer or app.printer,
+                                          window.bridge.on_printer_state)
+        window.job_queued.connect(self.printer.notify)
+        window.printer_label.setText(f"printer: {self.printer.state}")
+        self.printer.start()
+        self.wedge: WedgeFilter | None = None
+        self.serial: SerialScanner | None = None
+        bridge: DeviceBridge = window.bridge
+        if settings.kind == "wedge":
+            self.wedge = WedgeFilter(settings, window)
+            self.wedge.scanned.connect(window.handle_scan)
+            self.wedge.install()
+            window.scanner_label.setText("scanner: keyboard wedge")
+        elif settings.kind == "serial":
+            self.serial = SerialScanner(settings, bridge.on_scan, bridge.on_scanner_state)
+            window.scanner_label.setText(f"scanner: connecting to {settings.port}")
+            self.serial.start()
+        else:
+            window.scanner_label.setText("scanner: none (type codes)")
+
+    def stop(self) -> None:
+        self.printer.stop()
+        if self.wedge is not None:
+            self.wedge.uninstall()
+        if self.serial is not None:
+            self.serial.stop()
