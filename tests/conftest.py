@@ -37,13 +37,3 @@ def app(data_dir: Path) -> Iterator[App]:
 @pytest.fixture
 def products(app: App) -> list[dict]:
     return app.catalog.products(limit=1000)
-
-
-def unit_code(products: list[dict], **match: object) -> str:
-    """The first unit barcode of the first product whose fields match."""
-    for p in products:
-        if all(p.get(k) == v for k, v in match.items()):
-            for b in p["barcodes"]:
-                if "multiplier" not in b:
-                    return b["code"]
-    raise LookupError(match)

@@ -19,7 +19,7 @@ from pos_terminal.errors import (
 )
 from pos_terminal.services.catalog import resolve
 
-from conftest import unit_code
+from support import unit_code
 
 CASH = [Tender(TenderKind.CASH)]
 

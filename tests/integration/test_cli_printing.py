@@ -16,7 +16,7 @@ from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import NotFoundError
 from pos_terminal.services.catalog import resolve
 
-from conftest import unit_code
+from support import unit_code
 
 
 def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *argv: str) -> tuple[int, str]:

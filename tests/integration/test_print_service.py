@@ -18,7 +18,7 @@ from pos_terminal.services.catalog import resolve
 from pos_terminal.services.checkout import SaleResult
 from pos_terminal.services.printing import PrintService
 
-from conftest import unit_code
+from support import unit_code
 
 CASH = [Tender(TenderKind.CASH)]
 CARD = [Tender(TenderKind.CARD, None, "T-77")]

@@ -22,8 +22,8 @@ from pos_terminal.hardware.printer_settings import PrinterSettings, parse_addres
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.printing import PrintService
 
-from conftest import unit_code
 from fake_printer import FakePrinter, free_port, wait_for
+from support import unit_code
 
 CUT = b"\x1dV\x00"
 PULSE = b"\x1bp\x00"  # ESC p 0: drawer pin 2

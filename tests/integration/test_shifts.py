@@ -10,7 +10,7 @@ from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import InputError, RuleError
 from pos_terminal.services.catalog import resolve
 
-from conftest import unit_code
+from support import unit_code
 
 
 def sell(app: App, code: str, n: int, tenders: list[Tender], training: bool = False) -> int:

@@ -12,7 +12,7 @@ from pos_terminal.ui.devices import Devices
 from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog
 from pos_terminal.ui.main_window import MainWindow
 
-from conftest import on_modal
+from ui_support import on_modal
 
 
 def to_sale_screen(qtbot, w: MainWindow) -> None:  # type: ignore[no-untyped-def]

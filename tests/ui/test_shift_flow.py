@@ -18,7 +18,7 @@ from pos_terminal.ui.dialogs import (
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.tender import TenderDialog
 
-from conftest import on_modal, shot
+from ui_support import on_modal, shot
 
 
 def sign_in(qtbot, w: MainWindow, name: str, pin: str) -> None:  # type: ignore[no-untyped-def]
@@ -126,6 +126,8 @@ def test_full_shift(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyp
     w.sale.pay()
     qtbot.waitUntil(lambda: w.sale.change_label.text().startswith("Change"))
     assert w.sale.change_label.text() == "Change 1.00"
+    qtbot.waitUntil(lambda: "RECEIPT" in w.sale.preview.toPlainText().upper())
+    shot(w, "sale-complete")
     receipt = w.sale.session.last.receipt_no  # type: ignore[union-attr]
     assert receipt in w.sale.message.text()
     pays = db(w).execute("select kind, amount, reference from payments order by id").fetchall()

@@ -41,6 +41,7 @@ class SoldLine:
     tax: int
     refunded_tax: int
     cost: int | None
+    variant: str = ""
 
     @property
     def returnable(self) -> int:
@@ -67,7 +68,7 @@ def sold_lines(conn: Connection, sale_id: str) -> list[SoldLine]:
     rows = conn.execute(
         select(sl.c.id, sl.c.line_no, sl.c.product_id, sl.c.sku, sl.c.name, sl.c.qty,
                func.coalesce(back.c.q, 0), sl.c.total, func.coalesce(back.c.a, 0), sl.c.tax,
-               func.coalesce(back.c.x, 0), t.products.c.cost)
+               func.coalesce(back.c.x, 0), t.products.c.cost, sl.c.variant)
         .join(t.products, t.products.c.id == sl.c.product_id)
         .outerjoin(back, back.c.sale_line_id == sl.c.id)
         .where(sl.c.sale_id == sale_id).order_by(sl.c.line_no)

@@ -6,7 +6,6 @@ They never call services: the screen that opens one turns its values into a comm
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -206,9 +205,9 @@ class TextDialog(QDialog):
         lay = QVBoxLayout(self)
         view = QPlainTextEdit(text, self)
         view.setReadOnly(True)
-        font: QFont = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSize(13)
-        view.setFont(font)
+        view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # laid out as on paper
+        # The theme's font size applies through the stylesheet, so set the font there too.
+        view.setStyleSheet("font-family: monospace; font-size: 12pt;")
         lay.addWidget(view)
         self.view = view
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
     def _signed_in(self, user: User, training: bool) -> None:
         self.user = user
         self.training = training
-        self.cashier_label.setText(f"cashier: {user.name} ({user.role.name.lower()})")
+        self.cashier_label.setText(f"{user.name} ({user.role.name.lower()})")
         self.training_label.setVisible(training)
         session = SaleSession(self.app.ctx, self.app.checkout, self.app.parking, self.app.users,
                               user, training, self.app.scanner.rules)

@@ -62,7 +62,9 @@ class ReturnsScreen(QWidget):
         lay.addWidget(self.receipt_field)
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Item", "Sold", "Returnable", "Return now"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         lay.addWidget(self.table, 1)
         opts = QHBoxLayout()
@@ -121,7 +123,8 @@ class ReturnsScreen(QWidget):
             self.lines = lines
             self.table.setRowCount(len(lines))
             for row, ln in enumerate(lines):
-                self.table.setItem(row, 0, QTableWidgetItem(f"{ln.name}  ({ln.sku})"))
+                label = f"{ln.name} {ln.variant}".strip()
+                self.table.setItem(row, 0, QTableWidgetItem(f"{label}  ({ln.sku})"))
                 self.table.setItem(row, 1, QTableWidgetItem(str(ln.qty)))
                 self.table.setItem(row, 2, QTableWidgetItem(str(ln.returnable)))
                 spin = QSpinBox(self.table)

@@ -116,6 +116,7 @@ class SaleScreen(QWidget):
         self.preview.setReadOnly(True)
         self.preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.preview.setPlaceholderText("receipt preview")
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.preview.setStyleSheet("font-family: monospace; font-size: 10pt;")
         right.addWidget(self.preview, 1)
         middle.addLayout(right, 2)

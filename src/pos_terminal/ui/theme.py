@@ -14,7 +14,7 @@ QLineEdit:focus, QSpinBox:focus, QListWidget:focus, QTableView:focus {{ border-c
 QHeaderView::section {{ background: #26303a; color: #ffffff; padding: 6px; border: 0;
     font-weight: bold; }}
 QPushButton {{ background: #26303a; color: #ffffff; border: 2px solid #4f6273;
-    border-radius: 8px; padding: 10px 12px; min-height: 44px; font-weight: bold; }}
+    border-radius: 8px; padding: 8px 6px; min-height: 44px; font-weight: bold; }}
 QPushButton:focus {{ border-color: #ffd23f; }}
 QPushButton:pressed {{ background: #ffd23f; color: #101418; }}
 QPushButton:disabled {{ color: #6b7785; border-color: #2c3640; }}
@@ -32,8 +32,8 @@ QLabel[role="training"] {{ background: #ff8c00; color: #101418; font-weight: bol
 QCheckBox::indicator {{ width: 26px; height: 26px; border: 2px solid #aab4bf;
     border-radius: 4px; background: #1c232b; }}
 QCheckBox::indicator:checked {{ background: #ffd23f; border-color: #ffd23f; }}
-QStatusBar {{ background: #1c232b; font-size: {BASE_PT - 2}pt; }}
-QStatusBar QLabel {{ padding: 0 10px; }}
+QStatusBar {{ background: #1c232b; }}
+QStatusBar QLabel {{ padding: 0 6px; font-size: {BASE_PT - 4}pt; }}
 QProgressBar {{ border: 2px solid #4f6273; border-radius: 6px; text-align: center; }}
 QProgressBar::chunk {{ background: #34c759; }}
 """

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Screenshots of the real cashier window under Xvfb at 1024x768 into docs/screenshots/.
+# Needs Debian's xvfb, xauth, libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0 (see docs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-docs/screenshots}
+POS_SCREENSHOTS="$out" QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" \
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/ui/test_shift_flow.py -k full_shift
+ls -la "$out"

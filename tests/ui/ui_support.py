@@ -1,0 +1,42 @@
+"""Helpers for the UI tests (importable as ``ui_support``; not fixtures)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+SHOTS = Path(os.environ["POS_SCREENSHOTS"]) if os.environ.get("POS_SCREENSHOTS") else None
+
+
+def on_modal(qtbot, action: Callable[[QWidget], None], kind: type | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Run ``action`` on the next modal dialog once it is shown (exec() blocks the test)."""
+    def poll() -> None:
+        w = QApplication.activeModalWidget()
+        if w is None or (kind is not None and not isinstance(w, kind)):
+            QTimer.singleShot(20, poll)
+            return
+        action(w)
+
+    QTimer.singleShot(0, poll)
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Save a screenshot when POS_SCREENSHOTS names a folder (docs/screenshots).
+
+    On a real display (Xvfb: QT_QPA_PLATFORM=xcb) it grabs the window from the screen, as a
+    person would see it; offscreen it renders the widget.
+    """
+    if SHOTS is None:
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
+    screen = widget.screen()
+    if QApplication.platformName() == "xcb" and screen is not None:
+        pix = screen.grabWindow(widget.window().winId())
+    else:
+        pix = widget.grab()
+    pix.save(str(SHOTS / f"{name}.png"))
