@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -17,8 +18,18 @@ from PySide6.QtCore import QObject, Signal
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One finished job. Sent as a single object: PySide6 6.12 miscounts references to None
+    passed through queued signal arguments, and thousands of such emits crash the process
+    ("none_dealloc"), so no signal here ever carries a bare None."""
+
+    callback: Callable[[Any], None]
+    value: Any
+
+
 class Runner(QObject):
-    _finished = Signal(object, object, object)  # callback, result, error
+    _finished = Signal(object)  # an _Outcome
     busy_changed = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -38,16 +49,16 @@ class Runner(QObject):
             try:
                 result = fn()
             except BaseException as exc:  # handed to the GUI thread, never swallowed
-                self._finished.emit(on_error, None, exc)
+                self._finished.emit(_Outcome(on_error, exc))
             else:
-                self._finished.emit(on_done, result, None)
+                self._finished.emit(_Outcome(on_done, result))
 
         self._pool.submit(job)
 
-    def _deliver(self, callback: Callable[[Any], None], result: Any, error: Any) -> None:
+    def _deliver(self, outcome: _Outcome) -> None:
         self._pending -= 1
         self.busy_changed.emit(self._pending)
-        callback(error if error is not None else result)
+        outcome.callback(outcome.value)
 
     @property
     def pending(self) -> int:
