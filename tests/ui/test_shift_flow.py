@@ -238,3 +238,32 @@ def test_f_keys_drive_the_sale(qtbot, window: MainWindow) -> None:  # type: igno
     assert isinstance(pay, QPushButton)
     assert pay.text().startswith("F12")
     assert QApplication.activeModalWidget() is None
+
+
+def test_leaving_payment_after_a_card_charge_needs_approval(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    sign_in(qtbot, w, "cashier", "1111")
+    open_shift(qtbot, w)
+    scan(qtbot, w, f"5*{codes(w)[0]}")
+
+    def card_then_cancel(d: TenderDialog) -> None:
+        d.amount.setText("1.00")
+        d.reference.setText("T-99")
+        d.card()
+        d.reject()
+
+    def approve(d: OverrideDialog) -> None:
+        d.user.setCurrentText("manager")
+        d.pin.setText("9999")
+        d.reason.setText("customer changed their mind")
+        d.accept()
+
+    on_modal(qtbot, card_then_cancel, TenderDialog)
+    on_modal(qtbot, approve, OverrideDialog)
+    w.sale.pay()
+    qtbot.waitUntil(lambda: "payment voided" in w.sale.message.text())
+    row = db(w).execute("select action, reason, detail from audit_log").fetchone()
+    assert row[0] == "void_after_tender"
+    assert "T-99" in row[2]
+    assert db(w).execute("select count(*) from sales").fetchone()[0] == 0
+    assert w.sale.model.rowCount() == 1  # the cart stays for the cashier to decide

@@ -8,6 +8,7 @@ the domain; this screen only turns keys into commands and shows what came back.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.scan import ScanCode
+from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import NotFoundError, PosError
 from pos_terminal.services.catalog import ScanHit
 from pos_terminal.services.sale_session import Approver, SaleSession
@@ -371,12 +373,41 @@ class SaleScreen(QWidget):
             self.message.error("scan an item first")
             return
         session = self.session
-        dlg = TenderDialog(self, session.totals().total, self.currency)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            self.focus_scan()
-            return
+        taken: list[Tender] = []
+        while True:
+            dlg = TenderDialog(self, session.totals().total, self.currency, taken)
+            if dlg.exec() == QDialog.DialogCode.Accepted:
+                break
+            taken = [t for t in dlg.tenders if t.kind is not TenderKind.CASH]
+            if not taken or self._void_tenders(taken):
+                self.focus_scan()
+                return
         tenders = dlg.tenders
         self.window_.runner.run(lambda: session.complete(tenders), self._completed, self.fail)
+
+    def _void_tenders(self, taken: list[Tender]) -> bool:
+        """Card money was already taken: leaving the payment needs a supervisor (audited).
+
+        Returns False when not approved, and the tender dialog opens again with what was taken.
+        """
+        assert self.session is not None
+        session = self.session
+        refs = ", ".join(f"{t.kind} {self.currency.format(t.amount or 0)} {t.reference}"
+                         for t in taken)
+        needs = session.needs_approval("void_after_tender")
+        dlg = OverrideDialog(self, "void_after_tender", self.window_.supervisors(), needs)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return False
+        approver = Approver(dlg.user.currentText(), dlg.pin.text()) if needs else None
+        reason = dlg.reason.text()
+
+        def approve_and_log() -> None:
+            o = session.authorise("void_after_tender", reason, approver)
+            self.app.users.log(replace(o, detail=f"reverse on the card terminal: {refs}"))
+
+        self.window_.runner.run(approve_and_log, lambda _r: self.message.info(
+            f"payment voided: reverse {refs} on the card terminal"), self.fail)
+        return True
 
     def _completed(self, result: Any) -> None:
         fmt = self.currency.format

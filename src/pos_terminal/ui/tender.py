@@ -37,12 +37,13 @@ from pos_terminal.ui.widgets import FunctionButton, set_role
 class TenderDialog(QDialog):
     """Collects ``tenders``; accepted when what was given covers the total."""
 
-    def __init__(self, parent: QWidget, total: int, currency: Currency) -> None:
+    def __init__(self, parent: QWidget, total: int, currency: Currency,
+                 taken: list[Tender] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Payment")
         self.total = total
         self.currency = currency
-        self.tenders: list[Tender] = []
+        self.tenders: list[Tender] = list(taken or [])  # card money already taken
         lay = QVBoxLayout(self)
         head = QLabel("Amount due", self)
         set_role(head, "title")
