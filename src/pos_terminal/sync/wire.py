@@ -49,6 +49,7 @@ MOVEMENT_KINDS = frozenset({
     "sale", "return", "receive", "adjust", "count_variance", "transfer_out", "transfer_in",
 })
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_CANONICAL_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 MAX_QUANTITY = 10**9
 
 
@@ -138,6 +139,8 @@ def _time(obj: dict[str, Any], key: str, where: str) -> str:
 
 def _uuid(obj: dict[str, Any], key: str, where: str) -> str:
     v = _str(obj, key, where, 36)
+    if _CANONICAL_UUID.match(v):  # the usual form, without building a UUID (ingest hot path)
+        return v
     try:
         uuid.UUID(v)
     except ValueError as exc:
@@ -279,3 +282,224 @@ def parse_product(obj: Any, where: str = "product") -> Product:
         max_per_sale=_int(obj, "max_per_sale", where, required=False, lo=1),
         active=active,
     )
+
+
+# -- Additions for the central service (all additive within v1) -------------------------------
+#
+# ``POST /events`` request may carry ``"pending": int`` (events the register still holds after
+# this batch); the server keeps the last figure for ``/status`` and the admin's register list.
+# ``GET /catalog`` and ``GET /movements`` take ``limit`` (default ``PAGE_LIMIT``, at most
+# ``MAX_PAGE_LIMIT``) and answer ``"more": true`` when another page follows at once; a
+# catalog page's ``version`` is then the last product's version, so ``since=version`` goes on.
+# A sibling movement is ``{"cursor": int, "register": str, "movement": Movement}``.
+# ``product.proposed`` events carry ``{"product": Product}`` (``version`` may be left out).
+# ``GET /status`` → ``Status``; ``GET /health`` (no token) → ``{"ok": true, "protocol": 1}``.
+# Every error answer is ``{"error": "one line for a person", "field": "dotted.path" | null}``
+# with status 401 (missing/unknown/revoked token, unknown enrollment code), 403 (not allowed for
+# this token; used or expired enrollment code), 413 (batch over MAX_BATCH_EVENTS or
+# MAX_BATCH_BYTES), 415 (Content-Encoding other than gzip) or 422 (malformed request); nothing
+# is stored on any of them.
+
+PENDING_FIELD = "pending"
+PAGE_LIMIT = 1000
+MAX_PAGE_LIMIT = 5000
+
+
+def batch_pending(body: Any) -> int | None:
+    """The optional ``pending`` count of a batch request."""
+    if not isinstance(body, dict) or body.get(PENDING_FIELD) is None:
+        return None
+    return _int(body, PENDING_FIELD, "", lo=0, hi=2**62)
+
+
+def movement_to_json(m: Movement) -> dict[str, Any]:
+    return {"id": m.id, "sku": m.sku, "quantity": m.quantity, "kind": m.kind,
+            "occurred_at": m.occurred_at, "reason": m.reason, "reference": m.reference,
+            "unit_cost": m.unit_cost, "seq": m.seq, "hash": m.hash}
+
+
+def sibling_to_json(s: SiblingMovement) -> dict[str, Any]:
+    return {"cursor": s.cursor, "register": s.register, "movement": movement_to_json(s.movement)}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    event_id: str | None
+    field: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class EventsAnswer:
+    held: tuple[str, ...]
+    rejected: tuple[Rejection, ...]
+
+
+@dataclass(frozen=True)
+class MovementsPage:
+    cursor: int
+    movements: tuple[SiblingMovement, ...]
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    version: int
+    products: tuple[Product, ...]
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    token: str
+    store: str
+    register: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """``GET /status``: the server's clock and what it has seen of the calling register."""
+
+    protocol: int
+    server_time: str
+    store: str
+    register: str
+    last_contact_at: str | None  # before this request
+    events_held: int
+    last_seq: int | None  # highest event seq held
+    last_event_at: str | None  # when the newest held event arrived
+    pending: int | None  # the register's own count in its last batch
+    pending_at: str | None
+    catalog_version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _obj(obj: Any, where: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise WireError(where, "expected an object")
+    return obj
+
+
+def _bool(obj: dict[str, Any], key: str) -> bool:
+    v = obj.get(key, False)
+    if not isinstance(v, bool):
+        raise WireError(key, "expected true or false")
+    return v
+
+
+def _opt_time(obj: dict[str, Any], key: str) -> str | None:
+    return None if obj.get(key) is None else _time(obj, key, "")
+
+
+def parse_events_answer(obj: Any) -> EventsAnswer:
+    body = _obj(obj, "answer")
+    held, rejected = body.get("held"), body.get("rejected", [])
+    if not isinstance(held, list) or not all(isinstance(h, str) for h in held):
+        raise WireError("held", "expected a list of event ids")
+    if not isinstance(rejected, list):
+        raise WireError("rejected", "expected a list")
+    out = []
+    for i, r in enumerate(rejected):
+        r = _obj(r, f"rejected[{i}]")
+        eid = r.get("event_id")
+        out.append(Rejection(eid if isinstance(eid, str) else None,
+                             _str(r, "field", f"rejected[{i}]", 300),
+                             _str(r, "reason", f"rejected[{i}]", 1000)))
+    return EventsAnswer(tuple(held), tuple(out))
+
+
+def parse_movements_page(obj: Any) -> MovementsPage:
+    body = _obj(obj, "answer")
+    cursor = _int(body, "cursor", "", lo=0, hi=2**62) or 0
+    items = body.get("movements")
+    if not isinstance(items, list):
+        raise WireError("movements", "expected a list")
+    out = []
+    for i, s in enumerate(items):
+        w = f"movements[{i}]"
+        s = _obj(s, w)
+        (m,) = parse_movements([s.get("movement")], f"{w}.movement")
+        out.append(SiblingMovement(_int(s, "cursor", w, lo=1, hi=2**62) or 0,
+                                   _str(s, "register", w, 16), m))
+    return MovementsPage(cursor, tuple(out), _bool(body, "more"))
+
+
+def parse_catalog_page(obj: Any) -> CatalogPage:
+    body = _obj(obj, "answer")
+    version = _int(body, "version", "", lo=0, hi=2**62) or 0
+    items = body.get("products")
+    if not isinstance(items, list):
+        raise WireError("products", "expected a list")
+    products = tuple(parse_product(p, f"products[{i}]") for i, p in enumerate(items))
+    return CatalogPage(version, products, _bool(body, "more"))
+
+
+def parse_enrollment(obj: Any) -> Enrollment:
+    body = _obj(obj, "answer")
+    return Enrollment(_str(body, "token", "", 200), _str(body, "store", "", 16),
+                      _str(body, "register", "", 16))
+
+
+def parse_status(obj: Any) -> Status:
+    body = _obj(obj, "answer")
+    return Status(
+        protocol=_int(body, "protocol", "", lo=1, hi=1000) or 0,
+        server_time=_time(body, "server_time", ""),
+        store=_str(body, "store", "", 16), register=_str(body, "register", "", 16),
+        last_contact_at=_opt_time(body, "last_contact_at"),
+        events_held=_int(body, "events_held", "", lo=0, hi=2**62) or 0,
+        last_seq=_int(body, "last_seq", "", required=False, lo=0, hi=2**62),
+        last_event_at=_opt_time(body, "last_event_at"),
+        pending=_int(body, "pending", "", required=False, lo=0, hi=2**62),
+        pending_at=_opt_time(body, "pending_at"),
+        catalog_version=_int(body, "catalog_version", "", lo=0, hi=2**62) or 0,
+    )
+
+
+def parse_proposal(payload: Any, where: str = "payload") -> Product:
+    """The product a ``product.proposed`` event proposes (``{"product": {...}}``)."""
+    body = _obj(payload, where)
+    product = body.get("product")
+    if isinstance(product, dict) and "version" not in product:
+        product = {**product, "version": 0}
+    return parse_product(product, f"{where}.product")
+
+
+def error_of(obj: Any) -> tuple[str, str | None]:
+    """(message, field) of an error answer, tolerating odd bodies (a proxy's HTML page)."""
+    if isinstance(obj, dict) and isinstance(obj.get("error"), str):
+        field = obj.get("field")
+        return obj["error"], field if isinstance(field, str) else None
+    return "the central service answered with an unexpected body", None
+
+
+def parse_event_movements(obj: Any, where: str = "") -> tuple[Event, list[Movement]]:
+    """``parse_event`` (same checks, same order) that also returns the parsed movements, so a
+    consumer does not parse them twice; also refuses a movement id repeated inside the event."""
+    if not isinstance(obj, dict):
+        raise WireError(where or "event", "expected an object")
+    w = where
+    type_ = _str(obj, "type", w, 40)
+    if type_ not in EVENT_TYPES:
+        raise WireError(f"{w}.type" if w else "type", f"unknown event type {type_!r}")
+    payload = obj.get("payload")
+    if not isinstance(payload, dict):
+        raise WireError(f"{w}.payload" if w else "payload", "expected an object")
+    event = Event(
+        event_id=_uuid(obj, "event_id", w), seq=_int(obj, "seq", w, lo=1, hi=2**62) or 0,
+        type=type_, occurred_at=_time(obj, "occurred_at", w), payload=payload,
+    )
+    mw = f"{w}.payload.movements" if w else "payload.movements"
+    movements = parse_movements(payload.get("movements", []), mw)
+    if len(movements) > 1:
+        seen: set[str] = set()
+        for i, m in enumerate(movements):
+            if m.id in seen:
+                raise WireError(f"{mw}[{i}].id", "movement id appears twice in this event")
+            seen.add(m.id)
+    return event, movements

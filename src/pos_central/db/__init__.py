@@ -1,0 +1,1 @@
+"""The central's database: tables, engine (SQLite or PostgreSQL) and Alembic migrations."""
