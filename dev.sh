@@ -32,7 +32,7 @@ setup() {
   fi
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[dev,central]"
+  "$VENV/bin/python" -m pip install -q -e ".[dev,central,build]"
   echo "$want" > "$stamp"
 }
 
@@ -45,7 +45,7 @@ case "${1:-}" in
   test)
     setup
     shift
-    "$VENV/bin/ruff" check src tests bench
+    "$VENV/bin/ruff" check src tests bench packaging
     QT_QPA_PLATFORM=offscreen exec "$VENV/bin/python" -m pytest "$@"
     ;;
   setup)

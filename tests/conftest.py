@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,16 @@ import pytest
 from pos_terminal import config
 from pos_terminal.bootstrap import App, init_register, open_register
 from pos_terminal.services import demo
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no site config (/etc/pos-terminal/site.toml) and no POS_TERMINAL__ variables
+    of the machine they run on; a test that wants a layer sets it itself."""
+    monkeypatch.setenv(config.SITE_ENV, "")
+    for name in list(os.environ):
+        if name.upper().startswith(config.ENV_PREFIX):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
@@ -27,6 +29,7 @@ from pos_terminal.services.context import Context
 from pos_terminal.services.inventory import InventoryService
 from pos_terminal.services.parking import ParkingService
 from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
+from pos_terminal.services.reports import ReportService
 from pos_terminal.services.returns import ReturnService
 from pos_terminal.services.shifts import ShiftService
 from pos_terminal.services.users import SYSTEM_USER, UserService
@@ -51,6 +54,7 @@ class App:
         self.parking = ParkingService(self.ctx)
         self.users = UserService(self.ctx)
         self.shifts = ShiftService(self.ctx)
+        self.reports = ReportService(self.ctx, self.shifts)
         self.printing = PrintService(
             self.ctx, self.receipt, width=self.printer.columns or DEFAULT_WIDTH,
             partial_cut=self.printer.cut == "partial",
@@ -92,8 +96,12 @@ def open_register(data_dir: Path) -> App:
     return App(paths, settings, engine, scanner, printer, receipt)
 
 
-def init_register(data_dir: Path, settings: Settings) -> App:
-    """Create a register's config and database; refuses to overwrite an existing register."""
+def init_register(
+    data_dir: Path, settings: Settings, inherited: Mapping[str, Any] | None = None
+) -> App:
+    """Create a register's config and database; refuses to overwrite an existing register.
+    ``inherited``: the baked and site layers below it (``config.initial_settings``), whose
+    values its config.toml then leaves out."""
     paths = Paths(data_dir)
     if paths.config.exists() or paths.database.exists():
         raise InputError(
@@ -112,5 +120,6 @@ def init_register(data_dir: Path, settings: Settings) -> App:
             for tc in settings.tax_classes
         ])
         conn.execute(insert(t.users).values(name=SYSTEM_USER, role="manager", pin_hash=None))
-    config.save(paths, settings)  # written last: a register exists only once it is complete
+    # written last: a register exists only once it is complete
+    config.save(paths, settings, inherited)
     return App(paths, settings, engine)

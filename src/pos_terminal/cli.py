@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pos_terminal import __version__, cli_printing, config
+from pos_terminal import __version__, cli_config, cli_printing, cli_reports, config
 from pos_terminal.errors import InputError, PosError, QuantityError
 
 EXIT_ERROR = 1
@@ -68,9 +69,10 @@ def _app(args: argparse.Namespace) -> Any:
 def cmd_init(args: argparse.Namespace) -> int:
     from pos_terminal.bootstrap import init_register
 
-    settings = config.new_settings(args.store, args.register, args.currency, args.tax_mode,
-                                   args.tax_rounding, args.name or "")
-    with init_register(args.data_dir, settings) as app:
+    settings, inherited = config.initial_settings(
+        config.Paths(args.data_dir), args.store, args.register, args.currency, args.tax_mode,
+        args.tax_rounding, args.name)
+    with init_register(args.data_dir, settings, inherited) as app:
         print(f"register {app.settings.terminal} ready in {app.paths.root}")
     return 0
 
@@ -107,7 +109,26 @@ def _gui(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    paths = config.Paths(args.data_dir)
+    if not paths.config.exists() and not paths.database.exists():
+        first_run(paths)
     return _gui(args)
+
+
+def first_run(paths: config.Paths) -> None:
+    """A per-store build's first start: create the register the baked (or site) config names,
+    with an empty catalog that sync fills; nothing needs the network. Without such a config
+    the window says how to set the register up."""
+    from pos_terminal.bootstrap import init_register
+
+    raw = config.read_layers(paths, register=False)
+    store = raw.get("store")
+    if not (isinstance(store, dict) and store.get("id") and store.get("register")):
+        return
+    settings, inherited = config.initial_settings(paths)
+    with init_register(paths.root, settings, inherited) as app:
+        print(f"register {app.settings.terminal} created in {app.paths.root}; its catalog "
+              "arrives with sync ('pos-terminal provision')")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -289,11 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = cmd("init", cmd_init, "set up this machine as a register of a store")
-    sp.add_argument("--store", required=True)
-    sp.add_argument("--register", required=True)
-    sp.add_argument("--currency", default="EUR")
-    sp.add_argument("--tax-mode", default="inclusive", choices=["inclusive", "exclusive"])
-    sp.add_argument("--tax-rounding", default="per_line", choices=["per_line", "per_receipt"])
+    sp.add_argument("--store", help="store id (default: the baked or site config's)")
+    sp.add_argument("--register", help="register id (default: the baked or site config's)")
+    sp.add_argument("--currency", help="ISO code (default: the store config's, else EUR)")
+    sp.add_argument("--tax-mode", choices=["inclusive", "exclusive"],
+                    help="default: the store config's, else inclusive")
+    sp.add_argument("--tax-rounding", choices=["per_line", "per_receipt"],
+                    help="default: the store config's, else per_line")
     sp.add_argument("--name", help="store name printed on receipts")
 
     sp = cmd("demo", cmd_demo, "seed and open a demo store (convenience/liquor catalog)")
@@ -351,7 +374,12 @@ def build_parser() -> argparse.ArgumentParser:
     from pos_terminal import doctor
 
     doctor.add_parser(sub)
+    from pos_terminal import cli_sync
+
+    cli_sync.add_parsers(sub)
     cli_printing.add_parsers(sub, cmd)
+    cli_config.add_parsers(sub, cmd)
+    cli_reports.add_parsers(sub, cmd)
 
     sp = cmd("user-add", cmd_user_add, "add a cashier, supervisor or manager")
     sp.add_argument("name")
@@ -371,6 +399,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `pos-terminal report stock | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

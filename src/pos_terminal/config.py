@@ -1,14 +1,30 @@
-"""Where a register keeps its files, and its store settings (``DATA_DIR/config.toml``).
+"""Where a register keeps its files, and its settings, read from four layers.
 
-A config error names the file, the key and what was expected; nothing starts half-configured.
+Each later layer overrides the keys it sets (tables merge key by key)::
+
+    baked     pos_terminal/baked/store.toml inside a per-store build (packaging/build.py)
+    site      $POS_TERMINAL_SITE_CONFIG, else /etc/pos-terminal/site.toml when it exists
+              (%PROGRAMDATA%\\pos-terminal\\site.toml on Windows)
+    register  DATA_DIR/config.toml, written by ``init``
+    env       POS_TERMINAL__SECTION__KEY=value (e.g. POS_TERMINAL__PRINTER__ADDRESS=tcp://…)
+
+``load_raw`` merges them and remembers where each value came from (``RawConfig.origin``), so
+``pos-terminal config show`` can say it and a config error names the layer that set the bad
+value: its file, or its environment variable. A config error names the file, the key and what
+was expected; nothing starts half-configured.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import sys
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -19,6 +35,9 @@ from pos_terminal.errors import ConfigError, InputError
 
 CONFIG_NAME = "config.toml"
 DB_NAME = "register.db"
+BAKED_NAME = "store.toml"
+SITE_ENV = "POS_TERMINAL_SITE_CONFIG"
+ENV_PREFIX = "POS_TERMINAL__"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 
 DEFAULT_TAX_CLASSES = {
@@ -109,23 +128,288 @@ def new_settings(
     )
 
 
-def load_raw(paths: Paths) -> dict[str, Any]:
-    """The config file as parsed TOML (device sections are read by their own modules)."""
-    f = paths.config
-    if not f.exists():
-        raise ConfigError(
-            f"{paths.root} is not set up as a register: run "
-            f"'pos-terminal --data-dir {paths.root} init --store STORE --register REG' or 'demo'"
-        )
+# -- layers ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings: ``name`` is baked, site, register or env."""
+
+    name: str
+    source: str  # the file, or "environment"
+    data: dict[str, Any]
+    variables: dict[tuple[str, ...], str] = field(default_factory=dict)  # env: path → name
+
+    def where(self, path: tuple[str, ...] = ()) -> str:
+        """How a message names this layer (for ``path``: the variable that set it)."""
+        if self.name == "env":
+            for n in range(len(path), 0, -1):
+                if path[:n] in self.variables:
+                    return f"environment variable {self.variables[path[:n]]}"
+            return "environment"
+        if self.name == "baked":
+            return f"{self.source} (baked into this build)"
+        return self.source
+
+
+class RawConfig(dict[str, Any]):
+    """The merged settings of every layer, as parsed TOML, and where each value came from."""
+
+    def __init__(self, data: dict[str, Any], layers: list[Layer],
+                 origins: dict[tuple[str, ...], Layer], source: Path | str) -> None:
+        super().__init__(data)
+        self.layers = layers
+        self.origins = origins
+        self.source = str(source)  # how the device loaders name this config in their errors
+
+    def origin(self, *path: str) -> Layer | None:
+        """The layer that set the value at ``path`` (or replaced the table holding it)."""
+        while path:
+            if path in self.origins:
+                return self.origins[path]
+            path = path[:-1]
+        return None
+
+    def _setter(self, path: tuple[str, ...]) -> Layer | None:
+        """The layer that set this very value, or a plain value in place of a table above it
+        (not the layer that merely opened a table a missing key belongs to)."""
+        node: Any = self
+        for n, key in enumerate(path, 1):
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+            if n == len(path) or not isinstance(node, dict):
+                return self.origins.get(path[:n])
+        return None
+
+    def blame(self, exc: ConfigError) -> ConfigError:
+        """``exc`` reworded to name the layer that set the bad value, when it is not the file
+        the message names. Loaders word errors as ``SOURCE: [section] key: what is wrong``."""
+        head = self.source + ": ["
+        if not exc.message.startswith(head):
+            return exc
+        m = _BLAME.match(exc.message, len(head) - 1)
+        if m is None:
+            return exc
+        path = tuple(m.group(1).split(".")) + ((m.group(2),) if m.group(2) else ())
+        layer = self._setter(path)
+        if layer is None or layer.where(path) == self.source:
+            return exc
+        return ConfigError(layer.where(path) + exc.message[len(self.source):])
+
+
+_BLAME = re.compile(r"\[([^\]\s]+)\](?: ([A-Za-z0-9_-]+))?")
+
+
+@contextmanager
+def attributed(raw: Mapping[str, Any]) -> Iterator[None]:
+    """Re-raise a ConfigError from a loader of ``raw`` naming the layer that set the value."""
+    try:
+        yield
+    except ConfigError as exc:
+        if isinstance(raw, RawConfig):
+            better = raw.blame(exc)
+            if better is not exc:
+                raise better from exc
+        raise
+
+
+def baked_config_file() -> Path | None:
+    """The store config baked into a per-store build, if this is one."""
+    base = getattr(sys, "_MEIPASS", None)
+    root = Path(base) / "pos_terminal" if base else Path(__file__).parent
+    f = root / "baked" / BAKED_NAME
+    return f if f.is_file() else None
+
+
+def default_site_config() -> Path:
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "pos-terminal" / "site.toml"
+    return Path("/etc/pos-terminal/site.toml")
+
+
+def site_config_file() -> Path | None:
+    """``$POS_TERMINAL_SITE_CONFIG`` (empty: none), else the default path when it exists."""
+    env = os.environ.get(SITE_ENV)
+    if env is not None:
+        if not env.strip():
+            return None
+        f = Path(env)
+        if not f.is_file():
+            raise ConfigError(
+                f"{SITE_ENV}={env}: no such file; point it at the site's config (TOML) or unset it"
+            )
+        return f
+    f = default_site_config()
+    return f if f.is_file() else None
+
+
+def read_toml(f: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(f.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{f}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{f}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def env_value(text: str, current: Any = None) -> Any:
+    """An environment variable's value: a TOML literal when it is one (``42``, ``1.5``,
+    ``true``, ``["a", "b"]``, ``"quoted"``), ``yes``/``no``/``on``/``off`` as booleans, else the
+    text itself; where the layers below hold text, the value stays text (store id ``0042``)."""
+    if isinstance(current, str):
+        return text
+    word = text.strip().lower()
+    if word in ("true", "yes", "on", "false", "no", "off"):
+        return word in ("true", "yes", "on")
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+    if isinstance(value, date | datetime | time) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        return text
+    return value
+
+
+def env_layer(environ: Mapping[str, str], below: Mapping[str, Any]) -> Layer | None:
+    """``POS_TERMINAL__SECTION__KEY=value`` variables (deeper tables: more ``__`` parts).
+    Names match the keys below them whatever their letter case (Windows upper-cases them)."""
+    data: dict[str, Any] = {}
+    variables: dict[tuple[str, ...], str] = {}
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX):].split("__")
+        if len(parts) < 2 or not all(parts):
+            raise ConfigError(
+                f"environment variable {name}: expected POS_TERMINAL__SECTION__KEY=value, "
+                "e.g. POS_TERMINAL__PRINTER__ADDRESS=tcp://192.168.1.60:9100"
+            )
+        path: list[str] = []
+        node: Any = below
+        for part in parts:
+            known = node if isinstance(node, dict) else {}
+            spelled = next((k for k in known if k.lower() == part.lower()), part.lower())
+            path.append(spelled)
+            node = known.get(spelled)
+        target = data
+        for key in path[:-1]:
+            nxt = target.setdefault(key, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"environment variable {name}: {'.'.join(path[:-1])} is set "
+                                  "as a value by another variable, not a section")
+            target = nxt
+        target[path[-1]] = env_value(environ[name], node)
+        variables[tuple(path)] = name
+    return Layer("env", "environment", data, variables) if data else None
+
+
+def _merge(into: dict[str, Any], data: Mapping[str, Any], layer: Layer,
+           origins: dict[tuple[str, ...], Layer], prefix: tuple[str, ...] = ()) -> None:
+    for key, value in data.items():
+        path = (*prefix, key)
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, layer, origins, path)
+            continue
+        for p in [p for p in origins if p[: len(path)] == path]:
+            del origins[p]  # a value or a new table replaces whatever was below it
+        if isinstance(value, dict):
+            into[key] = {}
+            origins[path] = layer
+            _merge(into[key], value, layer, origins, path)
+        else:
+            into[key] = value
+            origins[path] = layer
+
+
+def read_layers(paths: Paths, register: bool = True, env: bool = True) -> RawConfig:
+    """Merge baked < site < register (when ``register`` and it exists) < environment."""
+    layers: list[Layer] = []
+    baked = baked_config_file()
+    if baked is not None:
+        layers.append(Layer("baked", str(baked), read_toml(baked)))
+    site = site_config_file()
+    if site is not None:
+        layers.append(Layer("site", str(site), read_toml(site)))
+    if register and paths.config.exists():
+        layers.append(Layer("register", str(paths.config), read_toml(paths.config)))
+    merged: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], Layer] = {}
+    for layer in layers:
+        _merge(merged, layer.data, layer, origins)
+    variables = env_layer(os.environ, merged) if env else None
+    if variables is not None:
+        layers.append(variables)
+        _merge(merged, variables.data, variables, origins)
+    return RawConfig(merged, layers, origins, paths.config)
+
+
+def load_raw(paths: Paths) -> RawConfig:
+    """The register's settings as parsed TOML, every layer merged (device sections are read
+    by their own modules); ConfigError when ``paths`` holds no register."""
+    if not paths.config.exists():
+        raw = read_layers(paths, register=False)
+        store = raw.get("store") if isinstance(raw.get("store"), dict) else {}
+        how = ("init" if store.get("id") and store.get("register")
+               else "init --store STORE --register REG")
+        raise ConfigError(
+            f"{paths.root} is not set up as a register: run "
+            f"'pos-terminal --data-dir {paths.root} {how}' or 'demo'"
+        )
+    return read_layers(paths)
 
 
 def load(paths: Paths) -> Settings:
-    f = paths.config
-    data = load_raw(paths)
+    raw = load_raw(paths)
+    with attributed(raw):
+        return settings_from(raw, paths.config)
+
+
+def initial_settings(
+    paths: Paths, store: str | None = None, register: str | None = None,
+    currency: str | None = None, tax_mode: str | None = None, tax_rounding: str | None = None,
+    name: str | None = None,
+) -> tuple[Settings, RawConfig | None]:
+    """Settings for ``init``: the command line's values over the baked, site and environment
+    layers. Returns them with the layers a saved register config will sit on (None when no
+    layer has a ``[store]``: then the register's file holds everything, as before)."""
+    for value, what in ((store, "store"), (register, "register")):
+        if value is not None:
+            check_id(value, what)
+    if currency is not None:
+        Currency.of(currency)
+    lower = read_layers(paths, register=False)
+    if not isinstance(lower.get("store"), dict):
+        if store is None or register is None:
+            raise InputError("init needs --store and --register: no store config is baked into "
+                             "this build or set in the site config")
+        return new_settings(store, register, currency or "EUR", tax_mode or "inclusive",
+                            tax_rounding or "per_line", name or ""), None
+    given = {k: v for k, v in (("id", store), ("register", register), ("currency", currency),
+                               ("tax_mode", tax_mode), ("tax_rounding", tax_rounding),
+                               ("name", name)) if v is not None}
+    cli = Layer("cli", "command line", {"store": given})
+    merged: dict[str, Any] = {}
+    origins = dict(lower.origins)
+    _merge(merged, lower, cli, {})
+    _merge(merged, cli.data, cli, origins)
+    below = merged["store"]
+    for key, option in (("id", "--store"), ("register", "--register")):
+        if not below.get(key):
+            raise InputError(f"init needs {option}: the store config has no [store] {key}")
+    below.setdefault("currency", "EUR")
+    if not isinstance(merged.get("tax_classes"), dict):
+        mode = TaxMode(below["tax_mode"]) if below.get("tax_mode") in ("inclusive", "exclusive") \
+            else TaxMode.INCLUSIVE
+        merged["tax_classes"] = {code: {"name": n, "rate": r}
+                                 for code, (n, r) in DEFAULT_TAX_CLASSES[mode].items()}
+    raw = RawConfig(merged, [*lower.layers, cli], origins, paths.config)
+    with attributed(raw):
+        settings = settings_from(raw, paths.config)
+    return settings, read_layers(paths, register=False, env=False)
+
+
+def settings_from(data: Mapping[str, Any], f: Path | str) -> Settings:
+    """``[store]`` and ``[tax_classes]`` of merged settings; errors name ``f``."""
     store = _section(data, "store", f)
     try:
         currency = Currency.of(
@@ -135,12 +419,26 @@ def load(paths: Paths) -> Settings:
         raise ConfigError(f"{f}: [store] currency: {exc}") from exc
     try:
         mode = TaxMode(_str(store, "tax_mode", f, "store", "inclusive"))
+    except ValueError as exc:
+        raise ConfigError(f'{f}: [store] tax_mode: expected "inclusive" (VAT) or "exclusive" '
+                          "(sales tax)") from exc
+    try:
         rounding = TaxRounding(_str(store, "tax_rounding", f, "store", "per_line"))
     except ValueError as exc:
-        raise ConfigError(
-            f"{f}: [store] tax_mode must be inclusive|exclusive and tax_rounding "
-            "per_line|per_receipt"
-        ) from exc
+        raise ConfigError(f'{f}: [store] tax_rounding: expected "per_line" or "per_receipt"'
+                          ) from exc
+    classes = _tax_classes(data, f)
+    ids = {}
+    for key, what in (("id", "store"), ("register", "register")):
+        try:
+            ids[key] = check_id(_str(store, key, f, "store"), what)
+        except InputError as exc:
+            raise ConfigError(f"{f}: [store] {key}: {exc}") from exc
+    return Settings(ids["id"], ids["register"], currency, mode, rounding,
+                    _str(store, "name", f, "store", ""), classes)
+
+
+def _tax_classes(data: Mapping[str, Any], f: Path | str) -> tuple[TaxClass, ...]:
     classes = []
     for code, spec in _section(data, "tax_classes", f).items():
         if not isinstance(spec, dict):
@@ -149,37 +447,67 @@ def load(paths: Paths) -> Settings:
             code, str(spec.get("name", code)),
             rate_ppm(str(spec.get("rate", "")), f"{f}: [tax_classes.{code}] rate"),
         ))
-    try:
-        return Settings(
-            check_id(_str(store, "id", f, "store"), "store"),
-            check_id(_str(store, "register", f, "store"), "register"),
-            currency, mode, rounding, _str(store, "name", f, "store", ""), tuple(classes),
-        )
-    except InputError as exc:
-        raise ConfigError(f"{f}: [store] {exc}") from exc
+    return tuple(classes)
 
 
-def save(paths: Paths, s: Settings) -> None:
-    lines = [
-        "# pos-terminal register settings",
-        "[store]",
-        f"id = {_q(s.store)}",
-        f"register = {_q(s.register)}",
-        f"name = {_q(s.store_name)}",
-        f"currency = {_q(s.currency.code)}",
-        f"cash_increment = {s.currency.cash_increment}",
-        f"tax_mode = {_q(s.tax_mode.value)}",
-        f"tax_rounding = {_q(s.tax_rounding.value)}",
-        "",
-        "[tax_classes]",
-    ]
-    for tc in s.tax_classes:
-        rate = Decimal(tc.rate_ppm) / 10_000
-        lines.append(f"{tc.code} = {{ name = {_q(tc.name)}, rate = {_q(_plain(rate))} }}")
+def save(paths: Paths, s: Settings, inherited: Mapping[str, Any] | None = None) -> None:
+    """Write the register's ``config.toml``. With ``inherited`` (the baked and site layers it
+    will sit on), only what differs from them is written, besides the register's identity (its
+    store and register ids, which its database holds too): a new build or site file then still
+    reaches every value the register did not choose itself."""
+    store = {
+        "id": s.store, "register": s.register, "name": s.store_name,
+        "currency": s.currency.code, "cash_increment": s.currency.cash_increment,
+        "tax_mode": s.tax_mode.value, "tax_rounding": s.tax_rounding.value,
+    }
+    classes = {tc.code: {"name": tc.name, "rate": _plain(Decimal(tc.rate_ppm) / 10_000)}
+               for tc in s.tax_classes}
+    data: dict[str, Any] = {"store": store, "tax_classes": classes}
+    if inherited:
+        data = _own(s, data, inherited)
+    lines = ["# pos-terminal register settings"]
+    if "store" in data:
+        lines.append("[store]")
+        for key, value in data["store"].items():
+            lines.append(f"{key} = {value}" if isinstance(value, int) else f"{key} = {_q(value)}")
+    if "tax_classes" in data:
+        lines += ["", "[tax_classes]"]
+        for code, tc in data["tax_classes"].items():
+            lines.append(f"{code} = {{ name = {_q(tc['name'])}, rate = {_q(tc['rate'])} }}")
     paths.root.mkdir(parents=True, exist_ok=True)
     tmp = paths.config.with_suffix(".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, paths.config)
+
+
+def _own(s: Settings, data: dict[str, Any], inherited: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ``data`` that ``inherited`` does not already say (all of it if leaving
+    anything out would change the settings)."""
+    below = inherited.get("store") if isinstance(inherited.get("store"), dict) else {}
+    defaults = {"name": "", "tax_mode": "inclusive", "tax_rounding": "per_line"}
+    store = {k: v for k, v in data["store"].items()
+             if k in ("id", "register") or below.get(k, defaults.get(k)) != v}
+    if "cash_increment" not in below and (  # the currency's own rule: follows the currency
+            Currency.of(s.currency.code).cash_increment == s.currency.cash_increment):
+        store.pop("cash_increment", None)
+    own: dict[str, Any] = {"store": store}
+    try:
+        inherited_classes = set(_tax_classes(inherited, "config.toml"))
+    except ConfigError:
+        inherited_classes = set()
+    if inherited_classes != set(s.tax_classes):
+        own["tax_classes"] = data["tax_classes"]
+    merged: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], Layer] = {}
+    for part in (inherited, own):
+        _merge(merged, part, Layer("register", "config.toml", {}), origins)
+    try:
+        got = settings_from(merged, "config.toml")
+        same = replace(got, tax_classes=()) == replace(s, tax_classes=()) and (
+            set(got.tax_classes) == set(s.tax_classes))
+    except (ConfigError, InputError):
+        same = False
+    return own if same else data
 
 
 def _plain(d: Decimal) -> str:
@@ -191,21 +519,23 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _section(data: dict[str, Any], name: str, f: Path) -> dict[str, Any]:
+def _section(data: Mapping[str, Any], name: str, f: Path | str) -> dict[str, Any]:
     sec = data.get(name)
     if not isinstance(sec, dict):
         raise ConfigError(f"{f}: missing section [{name}]")
     return sec
 
 
-def _str(sec: dict[str, Any], key: str, f: Path, name: str, default: str | None = None) -> str:
+def _str(sec: dict[str, Any], key: str, f: Path | str, name: str,
+         default: str | None = None) -> str:
     v = sec.get(key, default)
     if not isinstance(v, str):
-        raise ConfigError(f"{f}: [{name}] {key}: expected a quoted text value")
+        missing = "missing; " if v is None else ""
+        raise ConfigError(f"{f}: [{name}] {key}: {missing}expected a quoted text value")
     return v
 
 
-def _opt_int(sec: dict[str, Any], key: str, f: Path, name: str) -> int | None:
+def _opt_int(sec: dict[str, Any], key: str, f: Path | str, name: str) -> int | None:
     v = sec.get(key)
     if v is None:
         return None

@@ -135,22 +135,31 @@ def verify(conn: Connection) -> VerifyReport:
     sums = dict(conn.execute(
         select(m.c.product_id, func.sum(m.c.quantity)).group_by(m.c.product_id)
     ).all())
+    # Sibling registers' movements (pulled from the central) count in on-hand too; they are
+    # not part of this register's chain. Unbound ones (product unknown here) count nowhere yet.
+    sm = t.sibling_movements
+    for pid, qty in conn.execute(
+        select(sm.c.product_id, func.sum(sm.c.quantity))
+        .where(sm.c.product_id.is_not(None)).group_by(sm.c.product_id)
+    ).all():
+        sums[pid] = sums.get(pid, 0) + qty
     levels = dict(conn.execute(select(t.stock_levels.c.product_id, t.stock_levels.c.on_hand)).all())
     for pid in sorted(set(sums) | set(levels)):
         want, got = sums.get(pid, 0), levels.get(pid, 0)
         if want != got:
             sku = conn.execute(select(t.products.c.sku).where(t.products.c.id == pid)).scalar()
             return VerifyReport(False, count, len(sums), (
-                f"stock_levels for product {sku} (id {pid}) says {got} but the ledger sums to "
-                f"{want}"
+                f"stock_levels for product {sku} (id {pid}) says {got} but the ledger (with "
+                f"sibling registers' movements) sums to {want}"
             ))
     return VerifyReport(True, count, len(sums))
 
 
 def outbox_backlog(conn: Connection) -> tuple[int, str | None]:
-    """Events not yet confirmed by the central service, and when the oldest happened."""
+    """Events waiting for the central service (quarantined ones excluded), and when the
+    oldest happened."""
     o = t.outbox
     n, oldest = conn.execute(
-        select(func.count(), func.min(o.c.occurred_at)).where(o.c.sent_at.is_(None))
+        select(func.count(), func.min(o.c.occurred_at)).where(o.c.status == "pending")
     ).one()
     return int(n), oldest

@@ -7,14 +7,18 @@ The head revision is a constant so a normal start reads one row and never import
 from __future__ import annotations
 
 import sqlite3
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pos_terminal.db.backup import backup_file, restore_file
 from pos_terminal.errors import StorageError
 
-HEAD = "0002"
-MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0004"
+# Alembic loads the scripts by path: in a PyInstaller bundle they are data files under
+# sys._MEIPASS (packaging/pos-terminal.spec puts them there), not importable modules.
+MIGRATIONS = (Path(getattr(sys, "_MEIPASS", "")) / "pos_terminal" / "db" / "migrations"
+              if hasattr(sys, "_MEIPASS") else Path(__file__).parent / "migrations")
 
 
 def schema_revision(path: Path) -> str | None:

@@ -274,6 +274,45 @@ outbox = Table(
     Column("sent_at", String),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", String),
+    # pending | sent | quarantined (the central rejected it: last_error says why)
+    Column("status", String, nullable=False, server_default="pending"),
+    Column("quarantined_at", String),
+    CheckConstraint("status IN ('pending', 'sent', 'quarantined')", name="outbox_status"),
+    Index("ix_outbox_status", "status", "seq"),
+)
+
+sync_state = Table(
+    "sync_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("catalog_version", Integer, nullable=False, server_default="0"),
+    Column("movement_cursor", Integer, nullable=False, server_default="0"),
+    Column("last_success_at", String),
+    Column("last_failure_at", String),
+    Column("last_error", String),
+    Column("catalog_warning", String),
+    CheckConstraint("id = 1", name="one_sync_state"),
+)
+
+# Movements of the store's other registers, pulled from the central. They count in stock_levels
+# (triggers) but are not part of this register's hash-chained ledger. product_id stays NULL until
+# a product with the SKU exists here (a trigger on products binds it).
+sibling_movements = Table(
+    "sibling_movements", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("movement_id", String, nullable=False, unique=True),
+    Column("cursor", Integer, nullable=False),
+    Column("register", String, nullable=False),
+    Column("sku", String, nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id")),
+    Column("quantity", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("reason", String, nullable=False, server_default=""),
+    Column("reference", String, nullable=False, server_default=""),
+    Column("unit_cost", Integer),
+    Column("occurred_at", String, nullable=False),
+    Column("pulled_at", String, nullable=False),
+    Index("ix_sibling_movements_product", "product_id"),
+    Index("ix_sibling_movements_sku", "sku"),
 )
 
 audit_log = Table(
@@ -328,4 +367,71 @@ print_jobs = Table(
     Column("last_error", String),
     Column("printed_at", String),
     Index("ix_print_jobs_status", "status", "id"),
+)
+
+# -- report aggregates (kept by triggers, migration 0004) -------------------------------------
+agg_sales_hour = Table(
+    "agg_sales_hour", metadata,
+    Column("hour", String, primary_key=True),
+    Column("sales", Integer, nullable=False),
+    Column("gross", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("net", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+)
+
+agg_dept_hour = Table(
+    "agg_dept_hour", metadata,
+    Column("hour", String, primary_key=True),
+    Column("department_id", Integer, primary_key=True),
+    Column("units", Integer, nullable=False),
+    Column("net", Integer, nullable=False),
+)
+
+agg_tax_hour = Table(
+    "agg_tax_hour", metadata,
+    Column("hour", String, primary_key=True),
+    Column("tax_code", String, primary_key=True),
+    Column("rate_ppm", Integer, primary_key=True),
+    Column("base", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+)
+
+agg_tender_hour = Table(
+    "agg_tender_hour", metadata,
+    Column("hour", String, primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("amount", Integer, nullable=False),
+)
+
+agg_product_day = Table(
+    "agg_product_day", metadata,
+    Column("day", String, primary_key=True),
+    Column("product_id", Integer, primary_key=True),
+    Column("units", Integer, nullable=False),
+    Column("net", Integer, nullable=False),
+)
+
+agg_shift = Table(
+    "agg_shift", metadata,
+    Column("shift_id", String, primary_key=True),
+    Column("sales", Integer, nullable=False),
+    Column("gross", Integer, nullable=False),
+    Column("discount", Integer, nullable=False),
+    Column("net", Integer, nullable=False),
+    Column("rounding", Integer, nullable=False),
+)
+
+agg_shift_tax = Table(
+    "agg_shift_tax", metadata,
+    Column("shift_id", String, primary_key=True),
+    Column("tax_code", String, primary_key=True),
+    Column("tax", Integer, nullable=False),
+)
+
+agg_shift_tender = Table(
+    "agg_shift_tender", metadata,
+    Column("shift_id", String, primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("amount", Integer, nullable=False),
 )

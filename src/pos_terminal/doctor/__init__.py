@@ -7,7 +7,7 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    from pos_terminal.doctor import printer, scanner
+    from pos_terminal.doctor import central, printer, scanner
 
     p: argparse.ArgumentParser = sub.add_parser(
         "doctor", help="live diagnostics for installers (ports, scanner, printer)",
@@ -16,3 +16,4 @@ def add_parser(sub: Any) -> None:
     dsub = p.add_subparsers(title="checks", metavar="CHECK", required=True)
     scanner.add_parsers(dsub)
     printer.add_parsers(dsub)
+    central.add_parsers(dsub)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pos_terminal.config import Paths, load_raw
+from pos_terminal.config import Paths, attributed, load_raw
 from pos_terminal.domain.receipt import StoreHeader
 from pos_terminal.errors import ConfigError
 
@@ -197,11 +197,15 @@ _RECEIPT_KEYS = {"name", "address", "tax_id", "footer"}
 
 def load_printer_settings(paths: Paths) -> PrinterSettings:
     """``[printer]`` of the register at ``paths`` (ConfigError when it is not set up)."""
-    return printer_settings_from(load_raw(paths), paths.config)
+    raw = load_raw(paths)
+    with attributed(raw):  # a bad value set by the site file or environment names that layer
+        return printer_settings_from(raw, paths.config)
 
 
 def load_receipt_settings(paths: Paths) -> ReceiptSettings:
-    return receipt_settings_from(load_raw(paths), paths.config)
+    raw = load_raw(paths)
+    with attributed(raw):
+        return receipt_settings_from(raw, paths.config)
 
 
 def printer_settings_from(

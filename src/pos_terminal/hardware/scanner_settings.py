@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pos_terminal.config import Paths, load_raw
+from pos_terminal.config import Paths, attributed, load_raw
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.scan import RCN_REGIONS, AimMode, BarcodeRules, RcnRule
 from pos_terminal.errors import ConfigError, InputError
@@ -56,7 +56,9 @@ _BARCODE_KEYS = {"rcn_region", "rcn_rule"}
 
 def load_scanner_settings(paths: Paths) -> ScannerSettings:
     """Settings of the register at ``paths`` (raises ConfigError when it is not set up)."""
-    return settings_from(load_raw(paths), paths.config)
+    raw = load_raw(paths)
+    with attributed(raw):  # a bad value set by the site file or environment names that layer
+        return settings_from(raw, paths.config)
 
 
 def settings_from(data: dict[str, Any], source: Path | str = "config.toml") -> ScannerSettings:

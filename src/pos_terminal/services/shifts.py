@@ -150,22 +150,22 @@ class ShiftService:
         s = conn.execute(select(t.shifts).where(t.shifts.c.id == sid)).one()
         shift = Shift(s.id, s.number, s.user_id, s.opened_at, s.opening_float)
         cashier = conn.execute(select(t.users.c.name).where(t.users.c.id == s.user_id)).scalar()
-        sa, p, rt = t.sales, t.payments, t.returns
-        real = (sa.c.shift_id == sid) & (sa.c.training.is_(False))
-        count, gross, disc, net, rounding = conn.execute(
-            select(func.count(), func.coalesce(func.sum(sa.c.subtotal), 0),
-                   func.coalesce(func.sum(sa.c.discount), 0),
-                   func.coalesce(func.sum(sa.c.total), 0),
-                   func.coalesce(func.sum(sa.c.cash_rounding), 0)).where(real)
-        ).one()
+        p, rt = t.payments, t.returns
+        # Sales figures come from the trigger-kept shift aggregates (a shift may hold a
+        # million sales); returns and cash movements are few and read directly.
+        a = t.agg_shift
+        got = conn.execute(
+            select(a.c.sales, a.c.gross, a.c.discount, a.c.net, a.c.rounding)
+            .where(a.c.shift_id == sid)
+        ).first()
+        count, gross, disc, net, rounding = got if got is not None else (0, 0, 0, 0, 0)
         taxes = dict(conn.execute(
-            select(t.sale_taxes.c.tax_code, func.sum(t.sale_taxes.c.tax))
-            .join(sa, sa.c.id == t.sale_taxes.c.sale_id).where(real)
-            .group_by(t.sale_taxes.c.tax_code).order_by(t.sale_taxes.c.tax_code)
+            select(t.agg_shift_tax.c.tax_code, t.agg_shift_tax.c.tax)
+            .where(t.agg_shift_tax.c.shift_id == sid).order_by(t.agg_shift_tax.c.tax_code)
         ).all())
         tenders = dict(conn.execute(
-            select(p.c.kind, func.sum(p.c.amount)).join(sa, sa.c.id == p.c.sale_id)
-            .where(real).group_by(p.c.kind).order_by(p.c.kind)
+            select(t.agg_shift_tender.c.kind, t.agg_shift_tender.c.amount)
+            .where(t.agg_shift_tender.c.shift_id == sid).order_by(t.agg_shift_tender.c.kind)
         ).all())
         rreal = (rt.c.shift_id == sid) & (rt.c.training.is_(False))
         returns_count = conn.execute(select(func.count()).where(rreal)).scalar_one()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos_terminal.bootstrap import App, open_register
@@ -36,6 +38,9 @@ def run(data_dir: Path) -> int:
         window = build(register)
         devices = Devices(window, register.scanner)
         window.show()
+        quit_after = os.environ.get("POS_TERMINAL_QUIT_AFTER_MS", "")
+        if quit_after.isdigit():  # smoke tests of a built bundle: show the window, then quit
+            QTimer.singleShot(int(quit_after), qapp.quit)
         try:
             return int(qapp.exec())
         finally:

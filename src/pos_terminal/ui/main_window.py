@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QPlainTextEdit,
+    QProgressDialog,
     QStackedWidget,
 )
 
@@ -24,12 +27,13 @@ from pos_terminal.bootstrap import App
 from pos_terminal.db import ledger
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.scan import ScanCode, ScanFrame
+from pos_terminal.domain.users import Role
 from pos_terminal.errors import PosError
 from pos_terminal.services.sale_session import SaleSession
 from pos_terminal.services.shifts import ShiftReport
 from pos_terminal.services.users import User
 from pos_terminal.ui.bridge import DeviceBridge
-from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, TextDialog
+from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, ChoiceDialog, TextDialog
 from pos_terminal.ui.login import LoginScreen, OpenShiftScreen
 from pos_terminal.ui.returns_screen import ReturnsScreen
 from pos_terminal.ui.sale_screen import SaleScreen
@@ -203,6 +207,52 @@ class MainWindow(QMainWindow):
                         lambda _r: self.sale.message.info(
                             f"{title.lower()} {self.app.settings.currency.format(amount)} "
                             "recorded"), self.fail)
+
+    def paid_in_out(self) -> None:
+        dlg = ChoiceDialog(self, "Cash in or out of the drawer",
+                           [("Paid in (change from the bank…)", "paid_in"),
+                            ("Paid out (a supplier paid from the drawer…)", "paid_out")])
+        if dlg.exec() == QDialog.DialogCode.Accepted and dlg.value:
+            self.paid(str(dlg.value))
+
+    def manager_menu(self) -> None:
+        """Reports and catalog import: supervisors and managers only."""
+        if self.user is None or self.user.role < Role.SUPERVISOR:
+            self.sale.message.error("reports and imports need a supervisor or manager")
+            return
+        dlg = ChoiceDialog(self, "Manager", [("Reports", "reports"),
+                                             ("Import a catalog file (CSV)", "import")])
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        if dlg.value == "reports":
+            from pos_terminal.ui.reports_view import open_reports
+
+            open_reports(self).exec()
+        elif dlg.value == "import":
+            self.import_catalog()
+        self.sale.focus_scan()
+
+    def import_catalog(self) -> None:
+        """Long work off the GUI thread, with a busy progress dialog meanwhile."""
+        path, _ = QFileDialog.getOpenFileName(self, "Catalog file", "", "CSV (*.csv)")
+        if not path:
+            return
+        progress = QProgressDialog("Importing the catalog…", "", 0, 0, self)
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.show()
+
+        def done(r: Any) -> None:
+            progress.close()
+            self.sale.message.info(f"catalog imported: {r.created} new, {r.updated} updated")
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            self.fail(exc)
+
+        user_id = self.user.id if self.user else None
+        self.runner.run(lambda: self.app.catalog.import_csv(Path(path), user_id=user_id), done,
+                        failed)
 
     def x_report(self) -> None:
         def report() -> tuple[ShiftReport, str]:

@@ -1,0 +1,222 @@
+"""The register's HTTP client for the central service (protocol v1, ``sync/wire.py``).
+
+One ``httpx.Client`` per register: ``Authorization: Bearer <token>`` on every call but
+enrollment, gzip-compressed event batches, timeouts on connect and read, certificates verified
+for ``https://`` unless the register was provisioned with ``--insecure`` (``http://`` is
+accepted for tests and store LANs). Every failure leaves this module as a ``SyncError``
+(``sync/errors.py``) whose message names the central's URL — never the token.
+
+Tests pass ``transport=httpx.MockTransport(handler)`` to run without a network.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from pos_terminal import __version__
+from pos_terminal.sync import wire
+from pos_terminal.sync.errors import (
+    BatchRejectedError,
+    BatchTooLargeError,
+    CentralServerError,
+    CentralTLSError,
+    CentralUnreachableError,
+    EnrollmentError,
+    NotEnrolledError,
+    SyncError,
+)
+from pos_terminal.sync.settings import CentralSettings
+
+GZIP_LEVEL = 3  # loopback/LAN: cheap levels compress JSON ~8x already
+USER_AGENT = f"pos-terminal/{__version__}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A decoded 2xx answer and what the call cost."""
+
+    body: Any
+    elapsed_s: float
+    date: str | None  # the server's Date header
+
+
+class CentralClient:
+    """Calls the central's ``/api/v1`` endpoints; thread-compatible (one thread at a time)."""
+
+    def __init__(
+        self, url: str, token: str | None = None, *, verify: bool | str = True,
+        timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        ctx: bool | ssl.SSLContext = verify if isinstance(verify, bool) else True
+        if isinstance(verify, str):
+            try:
+                ctx = ssl.create_default_context(cafile=verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise CentralTLSError(
+                    f"cannot use the CA bundle {verify} for {self.url}: {exc}") from exc
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            self._http = httpx.Client(
+                base_url=self.url + wire.API_PREFIX, headers=headers, verify=ctx,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+                transport=transport, follow_redirects=False, trust_env=False,
+            )
+        except (ValueError, OSError, ssl.SSLError) as exc:
+            raise SyncError(f"cannot set up a connection to {self.url}: {exc}") from exc
+
+    @classmethod
+    def from_settings(cls, s: CentralSettings,
+                      transport: httpx.BaseTransport | None = None) -> CentralClient:
+        return cls(s.url, s.token, verify=s.verify, timeout=s.timeout, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"CentralClient({self.url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- endpoints ------------------------------------------------------------------------------
+    def push(self, body: bytes, compress: bool = True, gzipped: bool = False
+             ) -> wire.EventsAnswer:
+        """``POST /events`` with a ready ``{"events": [...]}`` JSON body (UTF-8 bytes;
+        ``gzipped``: already a gzip stream of it)."""
+        headers = {"Content-Type": "application/json"}
+        if compress and not gzipped:
+            body = zlib.compress(body, GZIP_LEVEL, wbits=31)  # a gzip stream; frees the GIL
+        if compress or gzipped:
+            headers["Content-Encoding"] = "gzip"
+        got = self._call("POST", "/events", content=body, headers=headers)
+        return self._parse(wire.parse_events_answer, got, "/events")
+
+    def catalog(self, since: int, limit: int | None = None) -> wire.CatalogPage:
+        params = {"since": since, **({"limit": limit} if limit else {})}
+        got = self._call("GET", "/catalog", params=params)
+        return self._parse(wire.parse_catalog_page, got, "/catalog")
+
+    def movements(self, since: int, limit: int | None = None) -> wire.MovementsPage:
+        params = {"since": since, **({"limit": limit} if limit else {})}
+        got = self._call("GET", "/movements", params=params)
+        return self._parse(wire.parse_movements_page, got, "/movements")
+
+    def status(self) -> tuple[wire.Status, Answer]:
+        got = self._call("GET", "/status")
+        return self._parse(wire.parse_status, got, "/status"), got
+
+    def health(self) -> Answer:
+        """``GET /health`` (no token needed): is a pos-central listening there?"""
+        return self._call("GET", "/health")
+
+    def enroll(self, code: str) -> wire.Enrollment:
+        """``POST /enroll``: a one-time code for this register's token."""
+        got = self._call("POST", "/enroll", json={"code": code}, enrolling=True)
+        return self._parse(wire.parse_enrollment, got, "/enroll")
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, enrolling: bool = False, **kw: Any) -> Answer:
+        where = f"{self.url}{wire.API_PREFIX}{path}"
+        started = time.monotonic()
+        try:
+            resp = self._http.request(method, path, **kw)
+            raw = resp.content
+        except httpx.TimeoutException as exc:
+            raise CentralUnreachableError(
+                f"the central service at {self.url} did not answer in time ({_why(exc)}); "
+                "check the network, or that pos-central is running") from exc
+        except httpx.ConnectError as exc:
+            if _is_tls(exc):
+                raise CentralTLSError(
+                    f"the certificate of {self.url} cannot be verified ({_why(exc)}); install "
+                    "the central's CA certificate or provision with --insecure (not for the "
+                    "internet)") from exc
+            raise CentralUnreachableError(
+                f"cannot connect to the central service at {self.url} ({_why(exc)}); check "
+                "the network, the URL, or that pos-central is running") from exc
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise SyncError(f"the central URL {self.url} is not usable: {exc}") from exc
+        except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+            raise CentralUnreachableError(
+                f"the connection to {self.url} broke during {method} {path} ({_why(exc)}); "
+                "it will be retried") from exc
+        elapsed = time.monotonic() - started
+        status = resp.status_code
+        if 200 <= status < 300:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError as exc:
+                raise CentralServerError(
+                    f"{where} answered {status} with a body that is not JSON: is this "
+                    "pos-central?", status) from exc
+            return Answer(body, elapsed, resp.headers.get("date"))
+        message, field = _error_of(raw, status)
+        if enrolling and status in (400, 401, 403, 404, 409, 410, 422):
+            raise EnrollmentError(f"enrollment refused by {self.url}: {message}")
+        if status in (401, 403):
+            raise NotEnrolledError(f"{self.url} answered {status}: {message}")
+        if status == 413:
+            raise BatchTooLargeError(f"{where} answered 413: {message}")
+        if status in (400, 415, 422):
+            raise BatchRejectedError(f"{where} answered {status}: {message}", field, status)
+        retry_after = _retry_after(resp.headers.get("retry-after"))
+        if status == 404:
+            raise CentralServerError(
+                f"{where} answered 404: is {self.url} the central service's address?", status)
+        raise CentralServerError(f"{where} answered {status}: {message}", status, retry_after)
+
+    def _parse(self, parse: Any, got: Answer, path: str) -> Any:
+        try:
+            return parse(got.body)
+        except wire.WireError as exc:
+            raise CentralServerError(
+                f"{self.url}{wire.API_PREFIX}{path} answered something this register cannot "
+                f"read ({exc}); is the central a newer, incompatible version?", 200) from exc
+
+
+def _error_of(raw: bytes, status: int) -> tuple[str, str | None]:
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    message, field = wire.error_of(body)
+    if body is None or not isinstance(body, dict) or "error" not in body:
+        text = raw[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+        message = f"HTTP {status}" + (f" ({text})" if text else "")
+    return message, field
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value and value.strip().isdigit():
+        return float(min(int(value.strip()), 3600))
+    return None
+
+
+def _is_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text if text else type(exc).__name__

@@ -1,0 +1,49 @@
+"""The reports window: a chart and a table computed off the GUI thread, CSV export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from test_shift_flow import codes, open_shift, scan, sign_in
+
+from pos_terminal.domain.tenders import Tender, TenderKind
+from pos_terminal.ui.main_window import MainWindow
+from pos_terminal.ui.reports_view import ReportsView
+
+from ui_support import shot
+
+
+def test_department_chart_and_csv(qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                  monkeypatch) -> None:
+    w = window
+    sign_in(qtbot, w, "manager", "9999")
+    open_shift(qtbot, w)
+    for c in codes(w)[:4]:
+        scan(qtbot, w, f"2*{c}")
+    w.sale.session.complete([Tender(TenderKind.CASH)])  # type: ignore[union-attr]
+    view = ReportsView(w)
+    qtbot.addWidget(view)
+    view.show()
+    view.kind.setCurrentText("Sales by department")
+    qtbot.waitUntil(lambda: view.table_data is not None
+                    and view.table_data.title.startswith("Sales by department"))
+    assert view.grid.rowCount() >= 1
+    assert view.grid.item(0, 0).text() == "Beverages"
+    assert view.plot.isVisible()
+    shot(view, "reports")
+    out = tmp_path / "dept.csv"
+    monkeypatch.setattr("pos_terminal.ui.reports_view.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(out), ""))
+    view.export()
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["department", "units", "net"]
+    assert rows[1][0] == "Beverages"
+
+
+def test_cashiers_cannot_open_reports(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    sign_in(qtbot, w, "cashier", "1111")
+    open_shift(qtbot, w)
+    w.manager_menu()
+    assert "supervisor or manager" in w.sale.message.text()
