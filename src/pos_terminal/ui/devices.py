@@ -10,6 +10,7 @@ from pos_terminal.hardware.print_worker import PrintWorker
 from pos_terminal.hardware.printer_settings import PrinterSettings
 from pos_terminal.hardware.scanner_settings import ScannerSettings
 from pos_terminal.hardware.serial_scanner import SerialScanner
+from pos_terminal.services.sync import build_worker
 from pos_terminal.ui.bridge import DeviceBridge
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.wedge_filter import WedgeFilter
@@ -26,6 +27,13 @@ class Devices:
         window.job_queued.connect(self.printer.notify)
         window.printer_label.setText(f"printer: {self.printer.state}")
         self.printer.start()
+        # The outbox worker, when this register was provisioned; its status line replaces the
+        # window's own backlog count in the status bar.
+        self.sync = build_worker(app.ctx, app.paths, window.bridge.on_sync_state)
+        if self.sync is not None:
+            window.sync_managed = True
+            window.sale.sale_done.connect(lambda _r: self.sync and self.sync.notify())
+            self.sync.start()
         self.wedge: WedgeFilter | None = None
         self.serial: SerialScanner | None = None
         bridge: DeviceBridge = window.bridge
@@ -43,6 +51,8 @@ class Devices:
 
     def stop(self) -> None:
         self.printer.stop()
+        if self.sync is not None:
+            self.sync.stop()
         if self.wedge is not None:
             self.wedge.uninstall()
         if self.serial is not None:

@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.bridge = bridge or DeviceBridge(self)
         self.user: User | None = None
         self.training = False
+        self.sync_managed = False  # a sync worker reports the sync state itself
         self.setWindowTitle(f"pos-terminal — {app.settings.store_name} {app.settings.terminal}")
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
                                                           else ""))
 
     def refresh_status(self) -> None:
+        if self.sync_managed:
+            return
+
         def show(backlog: tuple[int, str | None]) -> None:
             n, oldest = backlog
             if not n:
