@@ -121,10 +121,15 @@ class ShiftService:
         counted = count_total(counts, cur)
         with self.ctx.write() as conn:
             sid = self._require_open(conn)
-            parked = conn.execute(select(func.count()).select_from(t.parked_sales)).scalar_one()
+            parked = conn.execute(
+                select(t.parked_sales.c.id, t.parked_sales.c.label).order_by(t.parked_sales.c.id)
+            ).all()
             if parked:
+                which = ", ".join(f"#{p.id}" + (f" ({p.label})" if p.label else "")
+                                  for p in parked)
                 raise RuleError(
-                    f"{parked} parked sale(s) remain; resume and finish or void them first"
+                    f"{len(parked)} parked sale(s) remain: {which}; resume and finish or void "
+                    "them first"
                 )
             x = self._report(conn, sid, "Z")
             conn.execute(update(t.shifts).where(t.shifts.c.id == sid).values(
