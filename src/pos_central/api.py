@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pos_central.clock import iso
+from pos_central.dashboard import mount as mount_dashboard
 from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported
 from pos_central.services import accounts, catalog, ingest, stock
 from pos_central.services.accounts import AdminAuth, Principal, RegisterAuth
@@ -185,6 +186,7 @@ def create_app(engine: Engine) -> FastAPI:
     def unknown_skus(_: Adm) -> dict[str, Any]:
         return {"unknown_skus": catalog.list_unknown_skus(engine)}
 
+    mount_dashboard(app, engine)  # the web dashboard at / (docs/dashboard.md)
     return app
 
 

@@ -133,15 +133,15 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from pos_central.services import accounts
+    from pos_central.dashboard.auth import create_user
 
     password = _password(args.password_stdin)
     engine = _engine(args)
     try:
-        accounts.create_admin(engine, args.user, password)
+        create_user(engine, args.user, password, args.role)
     finally:
         engine.dispose()
-    print(f"admin {args.user} created")
+    print(f"{args.role} {args.user} created" + (" (read-only)" if args.role == "owner" else ""))
     return 0
 
 
@@ -203,8 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("admin-token", cmd_admin_token, "create an admin API token (printed once)")
     sp.add_argument("--label", default="", help="what the token is for")
 
-    sp = add("create-admin", cmd_create_admin, "create a dashboard admin account")
+    sp = add("create-admin", cmd_create_admin, "create a dashboard account")
     sp.add_argument("user", metavar="USER")
+    sp.add_argument("--role", choices=("admin", "owner"), default="admin",
+                    help="admin (may change things; default) or owner (sees all, read-only)")
     sp.add_argument("--password-stdin", action="store_true",
                     help="read the password from the first line of stdin (else prompt)")
     return p

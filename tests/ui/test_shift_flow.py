@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -267,3 +268,29 @@ def test_leaving_payment_after_a_card_charge_needs_approval(qtbot, window: MainW
     assert "T-99" in row[2]
     assert db(w).execute("select count(*) from sales").fetchone()[0] == 0
     assert w.sale.model.rowCount() == 1  # the cart stays for the cashier to decide
+
+
+def test_first_start_creates_the_manager(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pos_terminal import config
+    from pos_terminal.bootstrap import init_register
+    from pos_terminal.errors import AuthError
+    from pos_terminal.ui.dialogs import FirstManagerDialog
+
+    app = init_register(tmp_path / "new", config.new_settings("S9", "R1", "EUR"))
+
+    def create(d: FirstManagerDialog) -> None:
+        d.name.setText("Ada")
+        d.pin.setText("2468")
+        d.again.setText("2468")
+        d.accept()
+
+    on_modal(qtbot, create, FirstManagerDialog)
+    w = MainWindow(app)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.login.names == ["Ada"], timeout=5000)
+    assert app.users.sign_in("Ada", "2468").role.name == "MANAGER"
+    with pytest.raises(AuthError, match="already has users"):
+        app.users.create_first_manager("Eve", "1357")
+    w.close()
+    app.close()

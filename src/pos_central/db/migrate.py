@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from pos_central.db.engine import describe, make_engine, translate
 from pos_central.errors import StorageError
 
-HEAD = "0001"
+HEAD = "0002"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -86,6 +86,30 @@ admins = Table(
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("disabled_at", UtcDateTime),
+    # dashboard rights: 'admin' changes things, 'owner' only looks (migration 0002)
+    Column("role", String(8), nullable=False, server_default="admin"),
+    CheckConstraint("role IN ('admin', 'owner')", name="role"),
+)
+
+# Dashboard sign-ins: the cookie's token is kept only as its sha256 (migration 0002).
+admin_sessions = Table(
+    "admin_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("admin_id", Integer, ForeignKey("admins.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+# Failed dashboard sign-ins, for throttling (per user name and per address).
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("remote", String(64), nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+    Index("ix_login_failures_remote_failed_at", "remote", "failed_at"),
 )
 
 counters = Table(
@@ -154,6 +178,7 @@ events = Table(
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("payload", Text, nullable=False),
+    Index("ix_events_type_occurred_at", "type", "occurred_at"),  # dashboard sales (0002)
 )
 
 # The movements those events carry, once per movement id; ``id`` is the /movements cursor.

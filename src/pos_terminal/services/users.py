@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from pos_terminal.clock import utc_now
 from pos_terminal.db import tables as t
@@ -56,6 +56,30 @@ class UserService:
                 name=name, role=role.name.lower(), pin_hash=hash_pin(pin) if pin else None,
             ).returning(t.users.c.id)).scalar_one()
         return User(uid, name, role)
+
+    def create_first_manager(self, name: str, pin: str) -> User:
+        """A new register's first manager; refused once anyone can sign in.
+
+        A per-store build starts with no users (they are the store's, not the build's): the
+        first person at the register creates the manager account, then adds the cashiers.
+        """
+        name = name.strip()
+        if not name or len(name) > 40:
+            raise InputError("a user name is 1 to 40 characters")
+        pin_hash = hash_pin(pin)
+        with self.ctx.write() as conn:
+            taken = conn.execute(
+                select(func.count()).select_from(t.users).where(t.users.c.pin_hash.is_not(None))
+            ).scalar_one()
+            if taken:
+                raise AuthError("this register already has users; a manager adds new ones")
+            if conn.execute(select(t.users.c.id).where(t.users.c.name == name)).scalar():
+                raise InputError(f"there is already a user called {name}")
+            uid = conn.execute(insert(t.users).values(
+                name=name, role=Role.MANAGER.name.lower(), pin_hash=pin_hash,
+            ).returning(t.users.c.id)).scalar_one()
+            write_audit(conn, Override("create_first_manager", uid, uid, "first start"), name)
+        return User(uid, name, Role.MANAGER)
 
     def system_user(self) -> User:
         return self.by_name(SYSTEM_USER)

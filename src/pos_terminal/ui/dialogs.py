@@ -276,3 +276,39 @@ class CodeDialog(QDialog):
     @property
     def code(self) -> str:
         return self.field.text().strip()
+
+
+class FirstManagerDialog(QDialog):
+    """A new register has nobody who can sign in: create the first manager."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("First start")
+        form = QFormLayout(self)
+        t = QLabel("Welcome — create the manager account for this register", self)
+        set_role(t, "title")
+        form.addRow(t)
+        self.name = QLineEdit(self)
+        self.pin = QLineEdit(self)
+        self.again = QLineEdit(self)
+        for f in (self.pin, self.again):
+            f.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Name", self.name)
+        form.addRow("PIN (4-8 digits)", self.pin)
+        form.addRow("PIN again", self.again)
+        self.error = ErrorLabel(self)
+        form.addRow(self.error)
+        form.addRow(_buttons(self, "Create"))
+        self.name.setFocus()
+
+    def accept(self) -> None:
+        if not self.name.text().strip():
+            self.error.show_error("type a name")
+            return
+        if self.pin.text() != self.again.text():
+            self.error.show_error("the two PINs differ")
+            return
+        if not (self.pin.text().isdigit() and 4 <= len(self.pin.text()) <= 8):
+            self.error.show_error("a PIN is 4 to 8 digits")
+            return
+        super().accept()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from pos_terminal.errors import PosError
 from pos_terminal.services.users import User
-from pos_terminal.ui.dialogs import CashCountDialog
+from pos_terminal.ui.dialogs import CashCountDialog, FirstManagerDialog
 from pos_terminal.ui.widgets import FunctionButton, MessageBar, PinPad, set_role
 
 if TYPE_CHECKING:
@@ -67,7 +67,20 @@ class LoginScreen(QWidget):
         self.users.addItems(names)
         if names:
             self.users.setCurrentRow(0)
-        self.pin.setFocus()
+            self.pin.setFocus()
+            return
+        self.first_manager()
+
+    def first_manager(self) -> None:
+        """Nobody can sign in yet (a new register from a store build): create the manager."""
+        dlg = FirstManagerDialog(self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.message.info("create the manager account to start (restart the app)")
+            return
+        name, pin = dlg.name.text(), dlg.pin.text()
+        users = self.window_.app.users
+        self.window_.runner.run(lambda: users.create_first_manager(name, pin),
+                                lambda _u: self.start(), self.message.error)
 
     def submit(self) -> None:
         item = self.users.currentItem()
