@@ -45,6 +45,8 @@ case "${1:-}" in
   test)
     setup
     shift
+    command -v chromium >/dev/null || apt_install --no-install-recommends chromium fonts-liberation ||
+      echo "dev.sh: no chromium; the dashboard's browser tests will be skipped" >&2
     "$VENV/bin/ruff" check src tests bench packaging
     QT_QPA_PLATFORM=offscreen exec "$VENV/bin/python" -m pytest "$@"
     ;;

@@ -378,7 +378,7 @@ def build_router(engine: Engine) -> APIRouter:
                                            form)
         return _redirect(f"/products/{quote(sku, safe='')}?changed=price")
 
-    @router.get("/static/{name}")
+    @router.api_route("/static/{name}", methods=["GET", "HEAD"])
     def static(name: str) -> Response:
         if name not in STATIC:
             return Response("not found", 404, media_type="text/plain")
