@@ -178,25 +178,6 @@ def create_admin_token(engine: Engine, label: str = "") -> str:
     return token
 
 
-def create_admin(engine: Engine, username: str, password: str) -> None:
-    if not USERNAME.match(username or ""):
-        raise BadInput(f"user name {username!r} is not usable: 1 to 64 letters, digits, . _ @ "
-                       "or -", "username")
-    if len(password) < security.MIN_PASSWORD:
-        raise BadInput(f"a password needs at least {security.MIN_PASSWORD} characters",
-                       "password")
-    if password != password.strip() or "\n" in password:
-        raise BadInput("a password cannot start or end with spaces or hold line breaks",
-                       "password")
-    digest = security.hash_password(password)
-    a = t.admins
-    with write(engine) as conn:
-        if conn.execute(select(a.c.id).where(a.c.username == username)).first():
-            raise Conflict(f"admin {username} already exists")
-        conn.execute(a.insert().values(username=username, password_hash=digest,
-                                       created_at=utc_now()))
-
-
 def check_admin_password(engine: Engine, username: str, password: str) -> bool:
     a = t.admins
     with read(engine) as conn:
