@@ -23,8 +23,7 @@ as ``db.ledger.append`` does (so ``pos-terminal verify`` passes), stock levels k
 ledger's AFTER INSERT trigger. Only ledger rows are added (no sales/outbox rows behind them).
 The top-up connection uses a large page cache and no rollback journal or fsync (build-time
 settings, not stored in the file; WAL is switched back on at the end): 184 s instead of 303 s
-for the 9 M rows of the full size. While ``demo.add_synthetic`` raises (its tax class query uses
-``scalar_one()`` over all tax classes), a copy of it with ``LIMIT 1`` grows the catalog instead.
+for the 9 M rows of the full size.
 
 The built register is cached in ``${POS_BENCH_CACHE:-/tmp/pos-bench}/lookup-<N>-<M>/`` (a
 ``complete.json`` marker is written last) and reused by later runs; ``--rebuild`` forces a build.
@@ -52,24 +51,21 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.exc import MultipleResultsFound
+from sqlalchemy import bindparam, func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import figure, median, percentile
 from pos_terminal import config
 from pos_terminal.bootstrap import App, init_register, open_register
-from pos_terminal.clock import new_id, utc_now
+from pos_terminal.clock import utc_now
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
 from pos_terminal.db.catalog import _ITEM_BY_KEY, item_by_key
 from pos_terminal.db.engine import BUSY_TIMEOUT_MS
 from pos_terminal.db.fast import insert_sql
-from pos_terminal.domain.barcode import normalise
 from pos_terminal.domain.ledger import GENESIS, AdjustReason, Movement, MovementKind, movement_hash
 from pos_terminal.services import demo
 from pos_terminal.services.catalog import resolve
@@ -113,62 +109,10 @@ def connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-def _add_synthetic_fixed(app: App, n: int) -> int:
-    """``services.demo.add_synthetic`` line for line, except that it picks the first tax class
-    with ``LIMIT 1`` (the original's ``scalar_one()`` over all tax classes raises)."""
-    if n <= 0:
-        return 0
-    s = app.settings
-    system = app.users.system_user()
-    with app.ctx.read() as conn:
-        start = conn.execute(select(func.max(t.products.c.id))).scalar() or 0
-        tax_id = conn.execute(
-            select(t.tax_classes.c.id).order_by(t.tax_classes.c.id).limit(1)
-        ).scalar_one()
-        dept = conn.execute(select(t.departments.c.id).limit(1)).scalar()
-    made = 0
-    ids = iter(range(start + 1, start + 1 + n))
-    while chunk := list(islice(ids, demo.CHUNK)):
-        now = utc_now()
-        with app.ctx.write() as conn:
-            conn.execute(insert(t.products), [
-                {"id": i, "sku": f"SYN{i:09d}", "name": f"Synthetic item {i}", "variant": "",
-                 "department_id": dept, "tax_class_id": tax_id, "unit": "each",
-                 "price": 100 + i % 900, "price_per": 1, "cost": 60 + i % 500,
-                 "reorder_point": 5, "par_level": 20, "active": True, "updated_at": now}
-                for i in chunk
-            ])
-            codes = [demo.synthetic_code(i) for i in chunk]
-            conn.execute(insert(t.barcodes), [
-                {"key": normalise(c), "code": c, "product_id": i, "multiplier": 1}
-                for i, c in zip(chunk, codes, strict=True)
-            ])
-            moves = [
-                Movement(new_id(), i, 10 + i % 40, MovementKind.RECEIVE, "opening stock",
-                         "synthetic catalog", 60 + i % 500, now, system.id, s.terminal)
-                for i in chunk
-            ]
-            posted = ledger.append(conn, s.terminal, moves)
-            ledger.add_event(conn, "stock.received", now, {
-                "reference": "opening stock",
-                "movements": ledger.movement_payload(posted, {i: f"SYN{i:09d}" for i in chunk}),
-            })
-        made += len(chunk)
-    return made
-
-
 def seed_catalog(app: App, products: int) -> str:
-    """Seed through ``demo.seed``; returns which path grew the synthetic catalog."""
-    try:
-        demo.seed(app, products=products)
-        return "demo.seed"
-    except MultipleResultsFound:
-        # demo.add_synthetic reads the tax class with scalar_one() over all tax classes and
-        # fails before writing anything; the demo catalog and users are in already.
-        print("note: demo.add_synthetic failed (MultipleResultsFound on the tax class query);"
-              " using the bench's copy with LIMIT 1", file=sys.stderr, flush=True)
-        _add_synthetic_fixed(app, products - demo.product_count(app))
-        return "bench copy of demo.add_synthetic"
+    """Seed through ``demo.seed`` (the demo catalog, users and N synthetic products)."""
+    demo.seed(app, products=products)
+    return "demo.seed"
 
 
 class _Clock:
