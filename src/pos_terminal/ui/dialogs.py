@@ -28,6 +28,13 @@ from pos_terminal.errors import InputError
 from pos_terminal.ui.widgets import set_role
 
 
+def title_label(text: str, parent: QWidget) -> QLabel:
+    """A dialog's big title line."""
+    label = QLabel(text, parent)
+    set_role(label, "title")
+    return label
+
+
 def _buttons(dialog: QDialog, ok_text: str = "OK") -> QDialogButtonBox:
     box = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
@@ -94,9 +101,7 @@ class AmountDialog(QDialog):
         self.setWindowTitle(title)
         self.currency = currency
         form = QFormLayout(self)
-        t = QLabel(title, self)
-        set_role(t, "title")
-        form.addRow(t)
+        form.addRow(title_label(title, self))
         self.field = QLineEdit(initial, self)
         self.field.selectAll()
         form.addRow(label, self.field)
@@ -137,9 +142,7 @@ class ChoiceDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         lay = QVBoxLayout(self)
-        t = QLabel(title, self)
-        set_role(t, "title")
-        lay.addWidget(t)
+        lay.addWidget(title_label(title, self))
         self.list = QListWidget(self)
         for text, value in rows:
             it = QListWidgetItem(text, self.list)
@@ -165,9 +168,7 @@ class CashCountDialog(QDialog):
         self.setWindowTitle(title)
         self.currency = currency
         lay = QVBoxLayout(self)
-        t = QLabel(title, self)
-        set_role(t, "title")
-        lay.addWidget(t)
+        lay.addWidget(title_label(title, self))
         grid = QGridLayout()
         self.spins: dict[int, QSpinBox] = {}
         for i, value in enumerate(denominations(currency.code)):
@@ -225,9 +226,7 @@ class DiscountDialog(QDialog):
         self.setWindowTitle(title)
         self.currency = currency
         form = QFormLayout(self)
-        t = QLabel(title, self)
-        set_role(t, "title")
-        form.addRow(t)
+        form.addRow(title_label(title, self))
         self.field = QLineEdit(self)
         self.field.setPlaceholderText("1.50 or 10%")
         form.addRow("Discount", self.field)
@@ -264,9 +263,7 @@ class CodeDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         form = QFormLayout(self)
-        t = QLabel(title, self)
-        set_role(t, "title")
-        form.addRow(t)
+        form.addRow(title_label(title, self))
         self.field = QLineEdit(self)
         self.field.setPlaceholderText(placeholder)
         form.addRow(self.field)
@@ -285,9 +282,7 @@ class FirstManagerDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("First start")
         form = QFormLayout(self)
-        t = QLabel("Welcome — create the manager account for this register", self)
-        set_role(t, "title")
-        form.addRow(t)
+        form.addRow(title_label("Welcome — create the manager account for this register", self))
         self.name = QLineEdit(self)
         self.pin = QLineEdit(self)
         self.again = QLineEdit(self)
