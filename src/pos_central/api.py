@@ -9,7 +9,6 @@ well-formed batch, an invalid event is a per-event rejection in a 200 answer.
 
 from __future__ import annotations
 
-import json
 import logging
 import zlib
 from datetime import timedelta
@@ -22,6 +21,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pos_central import jsonio
 from pos_central.clock import iso
 from pos_central.dashboard import mount as mount_dashboard
 from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported
@@ -234,13 +234,9 @@ def _decode(request: Request, raw: bytes) -> bytes:
 
 def _json(raw: bytes) -> Any:
     try:
-        return json.loads(raw, parse_constant=_no_constant)
+        return jsonio.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise BadInput("the body is not valid JSON (UTF-8)", "body") from exc
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _object(body: Any) -> dict[str, Any]:

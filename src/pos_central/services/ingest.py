@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, case, select, text, update
 
+from pos_central import jsonio
 from pos_central.clock import utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import write
@@ -96,17 +97,8 @@ def check(raw_events: list[Any]) -> tuple[list[_Valid], list[wire.Rejection]]:
     return valid, rejected
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # built once: cheaper
-_JSON_ASCII = json.JSONEncoder(separators=(",", ":"))
-
-
 def _json(payload: dict[str, Any]) -> str:
-    text = _JSON.encode(payload)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: keep it escaped
-        text = _JSON_ASCII.encode(payload)
-    return text
+    return jsonio.dumps(payload)
 
 
 def _storable(text: str) -> bool:
