@@ -32,6 +32,7 @@ from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
 from pos_terminal.services.reports import ReportService
 from pos_terminal.services.returns import ReturnService
 from pos_terminal.services.shifts import ShiftService
+from pos_terminal.services.sync import SyncService
 from pos_terminal.services.users import SYSTEM_USER, UserService
 
 
@@ -55,6 +56,7 @@ class App:
         self.users = UserService(self.ctx)
         self.shifts = ShiftService(self.ctx)
         self.reports = ReportService(self.ctx, self.shifts)
+        self.sync = SyncService(self.ctx)
         self.printing = PrintService(
             self.ctx, self.receipt, width=self.printer.columns or DEFAULT_WIDTH,
             partial_cut=self.printer.cut == "partial",

@@ -47,3 +47,37 @@ def test_cashiers_cannot_open_reports(qtbot, window: MainWindow) -> None:  # typ
     open_shift(qtbot, w)
     w.manager_menu()
     assert "supervisor or manager" in w.sale.message.text()
+
+
+def test_manager_sees_quarantined_sync_events(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from pos_terminal.ui.dialogs import ChoiceDialog, TextDialog
+
+    from ui_support import on_modal
+
+    w = window
+    sign_in(qtbot, w, "manager", "9999")
+    open_shift(qtbot, w)
+    c = sqlite3.connect(w.app.paths.database)
+    c.execute("update outbox set status = 'quarantined', last_error = 'payload.movements[0].sku: "
+              "expected a non-empty string' where seq = (select min(seq) from outbox)")
+    c.commit()
+    seen: dict[str, str] = {}
+
+    def choose(d: ChoiceDialog) -> None:
+        for i in range(d.list.count()):
+            if d.list.item(i).text().startswith("Sync events"):
+                d.list.setCurrentRow(i)
+        d.accept()
+
+    def read(d: TextDialog) -> None:
+        seen["text"] = d.view.toPlainText()
+        d.reject()
+
+    on_modal(qtbot, choose, ChoiceDialog)
+    on_modal(qtbot, read, TextDialog)
+    w.manager_menu()
+    qtbot.waitUntil(lambda: "text" in seen)
+    assert "expected a non-empty string" in seen["text"]
+    assert "--requeue" in seen["text"]

@@ -225,7 +225,8 @@ class MainWindow(QMainWindow):
             self.sale.message.error("reports and imports need a supervisor or manager")
             return
         dlg = ChoiceDialog(self, "Manager", [("Reports", "reports"),
-                                             ("Import a catalog file (CSV)", "import")])
+                                             ("Import a catalog file (CSV)", "import"),
+                                             ("Sync events the central refused", "quarantine")])
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         if dlg.value == "reports":
@@ -234,7 +235,20 @@ class MainWindow(QMainWindow):
             open_reports(self).exec()
         elif dlg.value == "import":
             self.import_catalog()
+        elif dlg.value == "quarantine":
+            self.runner.run(self.app.sync.quarantined, self._show_quarantine, self.fail)
         self.sale.focus_scan()
+
+    def _show_quarantine(self, events: list[Any]) -> None:
+        """What the central refused, and why; `pos-terminal sync --requeue` sends them again."""
+        if not events:
+            text = "Nothing is quarantined: the central accepted every event sent."
+        else:
+            text = "\n\n".join(
+                f"#{e.seq} {e.type} of {e.occurred_at[:16]}\n  refused: {e.reason}"
+                for e in events
+            ) + "\n\nAfter fixing the cause: pos-terminal sync --requeue all"
+        TextDialog(self, f"Quarantined sync events ({len(events)})", text).exec()
 
     def import_catalog(self) -> None:
         """Long work off the GUI thread, with a busy progress dialog meanwhile."""
