@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshots}
 POS_SCREENSHOTS="$out" QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1024x768x24" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider tests/ui/test_shift_flow.py tests/ui/test_reports_view.py -k "full_shift or department_chart"
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/ui/test_shift_flow.py tests/ui/test_reports_view.py tests/ui/test_age_check.py -k "full_shift or department_chart or confirmed_check"
 ls -la "$out"

@@ -109,6 +109,8 @@ class Cart:
     sale_discount: int = 0
     sale_discount_ppm: int = 0
     overrides: list[Override] = field(default_factory=list)
+    age_confirmed: int = 0  # the highest age an ID check confirmed in this sale
+    age_refused: int | None = None  # the lowest age a check was refused for
     _next_line: int = 1
 
     # -- building -----------------------------------------------------------------------

@@ -7,7 +7,9 @@ cashier's role is not enough, and completes, parks or voids the sale through the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from pos_terminal.domain.age import AgeCheckRequired, born_on_or_before
 from pos_terminal.domain.cart import Cart, CartLine, Override, Totals
 from pos_terminal.domain.scan import DEFAULT_RULES, BarcodeRules, ScanCode
 from pos_terminal.domain.tenders import Tender
@@ -68,11 +70,22 @@ class SaleSession:
         with self.ctx.read() as conn:
             return resolve_scan(conn, code, self.rules)
 
-    def add(self, hit: ScanHit, count: int = 1, grams: int | None = None) -> CartLine:
+    def add(self, hit: ScanHit, count: int = 1, grams: int | None = None,
+            today: date | None = None) -> CartLine:
         """Add a looked-up item ``count`` times (pieces), or ``grams`` of a measured item.
 
-        The cart is unchanged when the quantity or a per-sale limit is wrong.
+        The cart is unchanged when the quantity or a per-sale limit is wrong, and an
+        age-restricted item first needs an ID check (``AgeCheckRequired``): after
+        ``confirm_age`` it can be added; after ``refuse_age`` it cannot be sold in this sale.
         """
+        age = hit.item.min_age
+        if age:
+            refused = self.cart.age_refused
+            label = f"{hit.item.name} {hit.item.variant}".strip()
+            if refused is not None and age >= refused:
+                raise RuleError(f"{label} cannot be sold in this sale: the ID check was refused")
+            if self.cart.age_confirmed < age:
+                raise AgeCheckRequired(label, age, today or date.today())
         if hit.item.unit != "each":
             qty = grams if grams is not None else hit.quantity
             return self.cart.add(hit.item, qty)
@@ -86,6 +99,26 @@ class SaleSession:
 
     def set_quantity(self, line_no: int, qty: int) -> None:
         self.cart.set_quantity(line_no, qty)
+
+    def confirm_age(self, min_age: int, today: date | None = None) -> None:
+        """The cashier checked an ID: recorded with the sale (audit log, same transaction)."""
+        limit = born_on_or_before(today or date.today(), min_age)
+        self.cart.age_confirmed = max(self.cart.age_confirmed, min_age)
+        self.cart.overrides.append(Override(
+            "age_check", self.cashier.id, self.cashier.id,
+            f"ID checked: born on or before {limit.isoformat()}", f"confirmed {min_age}+"))
+
+    def refuse_age(self, min_age: int, today: date | None = None) -> None:
+        """The customer is too young or has no ID: nothing restricted at this age is sold."""
+        limit = born_on_or_before(today or date.today(), min_age)
+        refused = self.cart.age_refused
+        self.cart.age_refused = min_age if refused is None else min(refused, min_age)
+        for ln in self.cart.active_lines:  # a line added before the refusal goes too
+            if ln.item.min_age and ln.item.min_age >= self.cart.age_refused:
+                ln.voided = True
+        self.cart.overrides.append(Override(
+            "age_check", self.cashier.id, self.cashier.id,
+            f"not born on or before {limit.isoformat()}", f"refused {min_age}+"))
 
     def void_line(self, line_no: int) -> None:
         self.cart.void_line(line_no)

@@ -5,6 +5,8 @@ They never call services: the screen that opens one turns its values into a comm
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -307,3 +309,61 @@ class FirstManagerDialog(QDialog):
             self.error.show_error("a PIN is 4 to 8 digits")
             return
         super().accept()
+
+
+class AgeCheckDialog(QDialog):
+    """Check ID: the cashier confirms, refuses, or types/scans the birth date from the ID."""
+
+    def __init__(self, parent: QWidget, item: str, min_age: int, limit: date) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Check ID")
+        self.limit = limit
+        self.result_: str | None = None
+        lay = QVBoxLayout(self)
+        lay.addWidget(title_label(f"CHECK ID — {item} is {min_age}+", self))
+        big = QLabel(f"born on or before\n{limit:%d.%m.%Y}", self)
+        set_role(big, "total")
+        big.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(big)
+        self.birth = QLineEdit(self)
+        self.birth.setPlaceholderText("or type the birth date from the ID: DD.MM.YYYY")
+        self.birth.returnPressed.connect(self.check_birth)
+        lay.addWidget(self.birth)
+        self.error = ErrorLabel(self)
+        lay.addWidget(self.error)
+        keys = QDialogButtonBox(self)
+        self.confirm_button = keys.addButton("F1  ID checked, old enough",
+                                             QDialogButtonBox.ButtonRole.AcceptRole)
+        self.refuse_button = keys.addButton("F2  Refuse (remove the item)",
+                                            QDialogButtonBox.ButtonRole.RejectRole)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.refuse_button.clicked.connect(self.refuse)
+        self.confirm_button.setShortcut("F1")
+        self.refuse_button.setShortcut("F2")
+        lay.addWidget(keys)
+        self.birth.setFocus()
+
+    def confirm(self) -> None:
+        self.result_ = "confirmed"
+        self.accept()
+
+    def refuse(self) -> None:
+        self.result_ = "refused"
+        self.accept()
+
+    def check_birth(self) -> None:
+        text = self.birth.text().strip()
+        try:
+            born = datetime.strptime(text, "%d.%m.%Y").date() if "." in text \
+                else date.fromisoformat(text)
+        except ValueError:
+            self.error.show_error("type the birth date as DD.MM.YYYY")
+            return
+        if born <= self.limit:
+            self.confirm()
+        else:
+            self.error.show_error(f"born {born:%d.%m.%Y}: too young — refuse the sale (F2)")
+
+    def reject(self) -> None:  # Esc is a refusal: the item is not sold without a check
+        self.result_ = self.result_ or "refused"
+        super().reject()

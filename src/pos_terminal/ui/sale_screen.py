@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_terminal.domain.age import AgeCheckRequired
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.scan import ScanCode
 from pos_terminal.domain.tenders import Tender, TenderKind
@@ -33,6 +34,7 @@ from pos_terminal.errors import NotFoundError, PosError
 from pos_terminal.services.catalog import ScanHit
 from pos_terminal.services.sale_session import Approver, SaleSession
 from pos_terminal.ui.dialogs import (
+    AgeCheckDialog,
     AmountDialog,
     ChoiceDialog,
     CodeDialog,
@@ -229,7 +231,12 @@ class SaleScreen(QWidget):
                 if grams is None:
                     return
             try:
-                session.add(hit, count, grams)
+                try:
+                    session.add(hit, count, grams)
+                except AgeCheckRequired as check:
+                    if not self._check_age(hit, check):
+                        return
+                    session.add(hit, count, grams)
             except PosError as exc:
                 self.fail(exc)
                 return
@@ -244,6 +251,21 @@ class SaleScreen(QWidget):
                 self.fail(exc)
 
         self.window_.runner.run(lambda: session.lookup(code), done, failed)
+
+    def _check_age(self, hit: ScanHit, check: AgeCheckRequired) -> bool:
+        """The sale stops at a restricted item until the cashier checks the ID."""
+        assert self.session is not None
+        label = f"{hit.item.name} {hit.item.variant}".strip()
+        dlg = AgeCheckDialog(self, label, check.min_age, check.limit)
+        dlg.exec()
+        self.focus_scan()
+        if dlg.result_ == "confirmed":
+            self.session.confirm_age(check.min_age)
+            return True
+        self.session.refuse_age(check.min_age)
+        self.refresh()
+        self.message.error(f"{label} not sold: ID check refused")
+        return False
 
     def _ask_grams(self, hit: ScanHit) -> int | None:
         unit = "g" if hit.item.unit == "g" else "ml"
