@@ -60,3 +60,34 @@ def test_refused_check_sells_nothing_restricted(qtbot, window: MainWindow) -> No
     w.sale.add_code(restricted(w, 18), typed=True)  # no prompt: refused for 16 covers 18
     qtbot.waitUntil(lambda: "cannot be sold in this sale" in w.sale.message.text())
     assert w.sale.model.rowCount() == 0
+
+
+def test_quantity_limit_needs_a_supervisor(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from pos_terminal.ui.dialogs import OverrideDialog
+
+    w = window
+    sign_in(qtbot, w, "cashier", "1111")
+    open_shift(qtbot, w)
+    p = next(p for p in w.app.catalog.products(limit=1000) if p["max_per_sale"])
+    code = next(b["code"] for b in p["barcodes"] if "multiplier" not in b)
+    limit = p["max_per_sale"]
+    for _ in range(limit):
+        w.sale.add_code(code, typed=True)
+        qtbot.waitUntil(lambda: w.runner.pending == 0)
+    assert w.sale.model.lines[0].line.qty == limit
+
+    def approve(d: OverrideDialog) -> None:
+        d.user.setCurrentText("manager")
+        d.pin.setText("9999")
+        d.reason.setText("doctor's prescription")
+        d.accept()
+
+    on_modal(qtbot, approve, OverrideDialog)
+    w.sale.add_code(code, typed=True)
+    qtbot.waitUntil(lambda: sum(x.line.qty for x in w.sale.model.lines) == limit + 1)
+    r = w.sale.session.complete([Tender(TenderKind.CASH)])  # type: ignore[union-attr]
+    row = sqlite3.connect(w.app.paths.database).execute(
+        "select action, reason, detail, reference from audit_log").fetchone()
+    assert row[:2] == ("quantity_limit", "doctor's prescription")
+    assert f"over the limit of {limit}" in row[2]
+    assert row[3] == r.receipt_no

@@ -19,6 +19,10 @@ MAX_MEASURED = 1_000_000  # 1 t or 1 m³ in grams / millilitres
 PPM = 1_000_000
 
 
+class LimitError(RuleError):
+    """More of a product than one sale may hold (a supervisor may approve more)."""
+
+
 def check_quantity(qty: int, unit: str = "each") -> int:
     if qty <= 0:
         raise QuantityError("quantity must be positive")
@@ -114,13 +118,18 @@ class Cart:
     _next_line: int = 1
 
     # -- building -----------------------------------------------------------------------
-    def add(self, item: Item, count: int = 1) -> CartLine:
+    def add(self, item: Item, count: int = 1, over_limit: Override | None = None) -> CartLine:
         """Add ``count`` scans of ``item`` (each scan is ``item.pack`` base units).
 
-        Raises without changing the cart when the quantity or a per-sale limit is broken.
+        Raises without changing the cart when the quantity or a per-sale limit is broken; a
+        supervisor's ``quantity_limit`` approval lets a line go over the limit (recorded).
         """
         qty = check_quantity(count * item.pack if item.unit == "each" else count, item.unit)
-        self._check_limit(item, qty)
+        if over_limit is None:
+            self._check_limit(item, qty)
+        else:
+            self.overrides.append(replace(over_limit, detail=f"{item.sku} × {qty} over the "
+                                                             f"limit of {item.max_per_sale}"))
         for line in self.active_lines:
             if (
                 line.item == item and line.discount == 0 and line.original_price is None
@@ -142,7 +151,7 @@ class Cart:
             if ln.item.product_id == item.product_id and ln is not ignore
         )
         if held + extra > item.max_per_sale:
-            raise RuleError(f"{item.name}: at most {item.max_per_sale} per sale")
+            raise LimitError(f"{item.name}: at most {item.max_per_sale} per sale")
 
     def line(self, line_no: int) -> CartLine:
         for ln in self.lines:

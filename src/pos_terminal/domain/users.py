@@ -41,6 +41,7 @@ REQUIRED_ROLE: dict[str, Role] = {
     "sale_discount": Role.SUPERVISOR,
     "manage_users": Role.MANAGER,
     "adjust_stock": Role.SUPERVISOR,
+    "quantity_limit": Role.SUPERVISOR,
 }
 
 

@@ -71,7 +71,7 @@ class SaleSession:
             return resolve_scan(conn, code, self.rules)
 
     def add(self, hit: ScanHit, count: int = 1, grams: int | None = None,
-            today: date | None = None) -> CartLine:
+            today: date | None = None, over_limit: Override | None = None) -> CartLine:
         """Add a looked-up item ``count`` times (pieces), or ``grams`` of a measured item.
 
         The cart is unchanged when the quantity or a per-sale limit is wrong, and an
@@ -86,10 +86,12 @@ class SaleSession:
                 raise RuleError(f"{label} cannot be sold in this sale: the ID check was refused")
             if self.cart.age_confirmed < age:
                 raise AgeCheckRequired(label, age, today or date.today())
+        if over_limit is not None:
+            self._check(over_limit, "quantity_limit")
         if hit.item.unit != "each":
             qty = grams if grams is not None else hit.quantity
-            return self.cart.add(hit.item, qty)
-        return self.cart.add(hit.item, hit.quantity * count)
+            return self.cart.add(hit.item, qty, over_limit)
+        return self.cart.add(hit.item, hit.quantity * count, over_limit)
 
     def scan(self, code: str | ScanCode, count: int = 1) -> CartLine:
         return self.add(self.lookup(code), count)

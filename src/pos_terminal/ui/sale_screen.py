@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_terminal.domain.age import AgeCheckRequired
-from pos_terminal.domain.cart import Override
+from pos_terminal.domain.cart import LimitError, Override
 from pos_terminal.domain.scan import ScanCode
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import NotFoundError, PosError
@@ -237,6 +237,9 @@ class SaleScreen(QWidget):
                     if not self._check_age(hit, check):
                         return
                     session.add(hit, count, grams)
+            except LimitError as exc:
+                self._over_limit(hit, count, grams, exc)
+                return
             except PosError as exc:
                 self.fail(exc)
                 return
@@ -251,6 +254,18 @@ class SaleScreen(QWidget):
                 self.fail(exc)
 
         self.window_.runner.run(lambda: session.lookup(code), done, failed)
+
+    def _over_limit(self, hit: ScanHit, count: int, grams: int | None,
+                    exc: LimitError) -> None:
+        """Over a per-sale limit (cold medicine…): refused unless a supervisor approves."""
+        self.fail(exc)
+        session = self.session
+        assert session is not None
+
+        def add(o: Override) -> None:
+            self._apply(lambda: session.add(hit, count, grams, over_limit=o))
+
+        self._approve("quantity_limit", add)
 
     def _check_age(self, hit: ScanHit, check: AgeCheckRequired) -> bool:
         """The sale stops at a restricted item until the cashier checks the ID."""
