@@ -174,9 +174,12 @@ def parse_movements(items: Any, where: str) -> list[Movement]:
 
 def parse_event(obj: Any, where: str = "") -> Event:
     """Check one event; raises ``WireError`` naming the first bad field."""
+    return _event_and_movements(obj, where)[0]
+
+
+def _event_and_movements(obj: Any, w: str) -> tuple[Event, list[Movement]]:
     if not isinstance(obj, dict):
-        raise WireError(where or "event", "expected an object")
-    w = where
+        raise WireError(w or "event", "expected an object")
     type_ = _str(obj, "type", w, 40)
     if type_ not in EVENT_TYPES:
         raise WireError(f"{w}.type" if w else "type", f"unknown event type {type_!r}")
@@ -187,9 +190,8 @@ def parse_event(obj: Any, where: str = "") -> Event:
         event_id=_uuid(obj, "event_id", w), seq=_int(obj, "seq", w, lo=1, hi=2**62) or 0,
         type=type_, occurred_at=_time(obj, "occurred_at", w), payload=payload,
     )
-    parse_movements(payload.get("movements", []), f"{w}.payload.movements" if w
-                    else "payload.movements")
-    return event
+    mw = f"{w}.payload.movements" if w else "payload.movements"
+    return event, parse_movements(payload.get("movements", []), mw)
 
 
 def parse_batch(body: Any) -> list[Any]:
@@ -481,21 +483,8 @@ def error_of(obj: Any) -> tuple[str, str | None]:
 def parse_event_movements(obj: Any, where: str = "") -> tuple[Event, list[Movement]]:
     """``parse_event`` (same checks, same order) that also returns the parsed movements, so a
     consumer does not parse them twice; also refuses a movement id repeated inside the event."""
-    if not isinstance(obj, dict):
-        raise WireError(where or "event", "expected an object")
-    w = where
-    type_ = _str(obj, "type", w, 40)
-    if type_ not in EVENT_TYPES:
-        raise WireError(f"{w}.type" if w else "type", f"unknown event type {type_!r}")
-    payload = obj.get("payload")
-    if not isinstance(payload, dict):
-        raise WireError(f"{w}.payload" if w else "payload", "expected an object")
-    event = Event(
-        event_id=_uuid(obj, "event_id", w), seq=_int(obj, "seq", w, lo=1, hi=2**62) or 0,
-        type=type_, occurred_at=_time(obj, "occurred_at", w), payload=payload,
-    )
-    mw = f"{w}.payload.movements" if w else "payload.movements"
-    movements = parse_movements(payload.get("movements", []), mw)
+    event, movements = _event_and_movements(obj, where)
+    mw = f"{where}.payload.movements" if where else "payload.movements"
     if len(movements) > 1:
         seen: set[str] = set()
         for i, m in enumerate(movements):

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.tenders import Tender, TenderKind, check_reference
-from pos_terminal.domain.users import REQUIRED_ROLE
 from pos_terminal.errors import InputError, PosError
 from pos_terminal.services.returns import SoldLine
 from pos_terminal.services.sale_session import Approver
@@ -187,21 +186,18 @@ class ReturnsScreen(QWidget):
 
     # -- blind return ---------------------------------------------------------------------
     def start_blind(self) -> None:
-        user = self.window_.user
-        assert user is not None
-        users = self.app.users
-        needs = user.role < REQUIRED_ROLE["blind_return"]
+        session = self.window_.sale.session
+        assert session is not None
+        needs = session.needs_approval("blind_return")
         dlg = OverrideDialog(self, "blind_return", self.window_.supervisors(), needs,
                              "no receipt")
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        approver = Approver(dlg.user.currentText(), dlg.pin.text())
+        approver = Approver(dlg.user.currentText(), dlg.pin.text()) if needs else None
         reason = dlg.reason.text()
 
         def approve() -> Override:
-            if not needs:
-                return Override("blind_return", user.id, user.id, reason)
-            return users.approve(approver.name, approver.pin, "blind_return", user, reason)
+            return session.authorise("blind_return", reason, approver)
 
         def started(o: Override) -> None:
             self.start()
