@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from pos_central.db.engine import describe, make_engine, translate
 from pos_central.errors import StorageError
 
-HEAD = "0002"
+HEAD = "0006"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

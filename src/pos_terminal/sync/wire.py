@@ -44,6 +44,9 @@ EVENT_TYPES = frozenset({
     "stock.transferred_out",
     "stock.transferred_in",
     "product.proposed",
+    "purchase_order.drafted",  # a PO drafted by a manager at the register
+    "reorder.set",  # a manager's reorder point / par level for a product at this store
+    "deposit.refunded",  # empties returned without a sale
 })
 MOVEMENT_KINDS = frozenset({
     "sale", "return", "receive", "adjust", "count_variance", "transfer_out", "transfer_in",
