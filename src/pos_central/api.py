@@ -72,8 +72,9 @@ def create_app(engine: Engine) -> FastAPI:
     @app.post(f"{P}/enroll")
     async def enroll(request: Request) -> dict[str, Any]:
         body = _json(await _read(request, 64 * 1024))
-        code = body.get("code") if isinstance(body, dict) else None
-        got = await run_in_threadpool(accounts.enroll, engine, code)
+        b = body if isinstance(body, dict) else {}
+        got = await run_in_threadpool(accounts.enroll, engine, b.get("code"), b.get("store"),
+                                      b.get("register"))
         return {"token": got.token, "store": got.store, "register": got.register}
 
     @app.post(f"{P}/events")

@@ -97,7 +97,7 @@ def cmd_provision(args: argparse.Namespace) -> int:
         except PosError:  # a damaged central.toml is replaced by a good one
             old = None
         with CentralClient(url, None, verify=verify) as client:
-            got = client.enroll(code)
+            got = client.enroll(code, s.store, s.register)
         if (got.store, got.register) != (s.store, s.register):
             raise EnrollmentError(
                 f"the code is for register {got.store}-{got.register} but this is "

@@ -33,6 +33,17 @@ def test_code_gives_a_token_once(store: CentralHandle) -> None:
         assert till.get("/status").status_code == 200
 
 
+def test_a_code_for_another_register_is_refused_unspent(store: CentralHandle) -> None:
+    code = store.enroll_code("S1", "R1")
+    with client(store) as c:
+        wrong = c.post("/enroll", json={"code": code, "store": "S1", "register": "R2"})
+        assert wrong.status_code == 409
+        assert "register R1 of store S1" in wrong.json()["error"]
+        assert c.post("/enroll", json={"code": code, "store": 5}).status_code == 422
+        right = c.post("/enroll", json={"code": code, "store": "S1", "register": "R1"})
+    assert right.status_code == 200, right.text
+
+
 def test_code_is_typed_loosely(store: CentralHandle) -> None:
     code = store.enroll_code("S1", "R1")
     with client(store) as c:

@@ -63,10 +63,12 @@ def test_provision_refuses_bad_codes_and_stores_nothing(central: CentralHandle,
     assert not (d / "central.toml").exists()
     other = central.enroll_code("S1", "R2")  # a valid code for another register
     r = pt(d, "provision", "--central", central.url, "--code", other)
-    assert r.code == 1 and "S1-R2" in r.err and "nothing was stored" in r.err
+    assert r.code == 1 and "register R2 of store S1" in r.err and "not used" in r.err
     assert not (d / "central.toml").exists()
+    r2 = register("S1", "R2")  # the code was not spent on the wrong register
+    assert pt(r2, "provision", "--central", central.url, "--code", other).code == 0
     r = pt(d, "provision", "--central", central.url, "--code", other)  # now used
-    assert r.code == 1 and "already used" in r.err
+    assert r.code == 1 and "already used" in r.err and "not used" not in r.err
     r = pt(d, "sync", "--once")
     assert r.code == 1 and "not provisioned" in r.err
     with socket.socket() as s:

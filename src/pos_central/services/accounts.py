@@ -123,15 +123,33 @@ def make_enrollment_code(engine: Engine, store: str, register: str,
     return EnrollmentCode(code, store, register, now + ttl)
 
 
-def enroll(engine: Engine, code: str) -> wire.Enrollment:
-    """Exchange a one-time code for a register token (401 unknown, 403 used or expired)."""
+def enroll(engine: Engine, code: str, store: Any = None, register: Any = None
+           ) -> wire.Enrollment:
+    """Exchange a one-time code for a register token (401 unknown, 403 used or expired).
+
+    A register that names itself (``store`` and ``register``) is refused with 409 before the
+    code is spent when the code was made for another register, so the right register can
+    still use it.
+    """
     if not isinstance(code, str) or not security.normalise_code(code):
         raise BadInput("expected {\"code\": \"XXXX-XXXX-XXXX-XXXX\"}", "code")
+    for name, value in (("store", store), ("register", register)):
+        if value is not None and not isinstance(value, str):
+            raise BadInput(f"{name} must be a string", name)
     e, r = t.enrollment_codes, t.registers
     h = security.code_hash(code)
     now = utc_now()
     token = security.new_token(security.REGISTER_PREFIX)
     with write(engine) as conn:
+        if store is not None or register is not None:
+            meant = conn.execute(
+                select(r.c.store, r.c.code).join(e, e.c.register_id == r.c.id)
+                .where(e.c.code_hash == h, e.c.used_at.is_(None), e.c.expires_at > now)
+            ).first()
+            if meant is not None and (store, register) != (meant.store, meant.code):
+                raise Conflict(f"this enrollment code is for register {meant.code} of store "
+                               f"{meant.store}, not register {register} of store {store}; the "
+                               "code was not used", "code")
         rid = conn.execute(
             update(e).where(e.c.code_hash == h, e.c.used_at.is_(None), e.c.expires_at > now)
             .values(used_at=now).returning(e.c.register_id)

@@ -123,9 +123,17 @@ class CentralClient:
         """``GET /health`` (no token needed): is a pos-central listening there?"""
         return self._call("GET", "/health")
 
-    def enroll(self, code: str) -> wire.Enrollment:
-        """``POST /enroll``: a one-time code for this register's token."""
-        got = self._call("POST", "/enroll", json={"code": code}, enrolling=True)
+    def enroll(self, code: str, store: str | None = None, register: str | None = None
+               ) -> wire.Enrollment:
+        """``POST /enroll``: a one-time code for this register's token.
+
+        Naming the register lets the central refuse a code made for another register without
+        spending it.
+        """
+        body: dict[str, str] = {"code": code}
+        if store is not None and register is not None:
+            body |= {"store": store, "register": register}
+        got = self._call("POST", "/enroll", json=body, enrolling=True)
         return self._parse(wire.parse_enrollment, got, "/enroll")
 
     # -- plumbing -------------------------------------------------------------------------------
