@@ -246,8 +246,8 @@ def cmd_stock(args: argparse.Namespace) -> int:
             "unit": info.item.unit, "on_hand": info.on_hand, "movements": info.movements}
     lines = [f"{info.item.sku} {info.item.name} {info.item.variant}".rstrip()
              + f": on hand {info.on_hand} {info.item.unit}"]
-    lines += [f"  {m['occurred_at']}  {m['kind']:<15} {m['quantity']:>+7}  {m['reason']}"
-              for m in info.movements]
+    lines += [f"  {m['occurred_at']}  {m['terminal']:<8} {m['kind']:<15} {m['quantity']:>+7}  "
+              f"{m['reason']}" for m in info.movements]
     _out(args, data, "\n".join(lines))
     return 0
 

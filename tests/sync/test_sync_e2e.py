@@ -102,6 +102,10 @@ def test_offline_registers_converge(central: CentralHandle, register: Registers)
             assert "sync ok" in ok(d, "sync", "--once")
     assert_converged(central, regs, [SKU[WATER], SKU[COLA], SKU[CRISPS]])
     assert local_on_hand(r1, SKU[WATER]) == 24 + 24 - 3 - 5  # own and R2's, not S2's
+    moves = json.loads(ok(r1, "stock", WATER, "--json", "--movements", "20"))["movements"]
+    assert sorted((m["terminal"], m["kind"], m["quantity"]) for m in moves) == sorted([
+        ("S1-R1", "receive", 24), ("S1-R1", "sale", -3),
+        ("R2", "receive", 24), ("R2", "sale", -5)])  # the sum is the on-hand shown
     assert central.stock(SKU[HONEY])["S1"] == 4  # stored, though unknown to the catalog
     status = json.loads(ok(r1, "sync", "--status", "--json"))
     assert status["unbound_sibling_movements"] == 2 and status["pending"] == 0

@@ -90,13 +90,22 @@ def on_hand(conn: Connection, product_id: int) -> int:
 
 
 def recent(conn: Connection, product_id: int, limit: int = 10) -> list[dict[str, Any]]:
-    m = t.stock_movements
-    rows = conn.execute(
+    """The newest movements of a product, this register's and its siblings' (which on-hand
+    includes), newest first; a sibling's movement has no local ``seq``."""
+    m, sib = t.stock_movements, t.sibling_movements
+    own = conn.execute(
         select(m.c.seq, m.c.occurred_at, m.c.kind, m.c.quantity, m.c.reason, m.c.reference,
                m.c.terminal)
         .where(m.c.product_id == product_id).order_by(m.c.seq.desc()).limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
+    others = conn.execute(
+        select(sib.c.occurred_at, sib.c.kind, sib.c.quantity, sib.c.reason, sib.c.reference,
+               sib.c.register.label("terminal"))
+        .where(sib.c.product_id == product_id).order_by(sib.c.id.desc()).limit(limit)
+    )
+    rows = [dict(r._mapping) for r in own] + [{"seq": None, **r._mapping} for r in others]
+    rows.sort(key=lambda r: r["occurred_at"], reverse=True)
+    return rows[:limit]
 
 
 @dataclass(frozen=True)
