@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import figure, median
 from pos_terminal import config
 from pos_terminal.bootstrap import init_register, open_register
-from pos_terminal.services import demo
+from pos_terminal.services import demo, report_printing
+from pos_terminal.services.printing import PrintService
 from pos_terminal.services.reports import Period
 
 CHUNK = 50_000
@@ -134,6 +135,11 @@ def main() -> None:
         figure("sales_by_hour_365d_s", timed(lambda: r.sales_by("hour", year), args.runs))
         figure("tax_365d_s", timed(lambda: r.tax(year), args.runs))
         figure("movers_365d_s", timed(lambda: r.movers(year), args.runs))
+        figure("shrinkage_365d_s", timed(lambda: r.shrinkage(year), args.runs))
+        figure("stock_valuation_s", timed(lambda: r.stock(), args.runs))
+        paper = PrintService(app.ctx, width=42)
+        ref = report_printing.print_job_reference("departments", year)
+        figure("print_departments_365d_s", timed(lambda: paper.table_document(ref), args.runs))
 
 
 if __name__ == "__main__":

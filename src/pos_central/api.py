@@ -22,10 +22,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pos_central import jsonio
-from pos_central.clock import iso
+from pos_central.clock import iso, utc_now
 from pos_central.dashboard import mount as mount_dashboard
 from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported
-from pos_central.services import accounts, catalog, ingest, stock
+from pos_central.services import accounts, catalog, ingest, retail, stock
 from pos_central.services.accounts import AdminAuth, Principal, RegisterAuth
 from pos_terminal.sync import wire
 
@@ -36,7 +36,9 @@ _DRAIN_BYTES = 64 * 1024 * 1024  # read (and drop) this much of an oversized bod
 
 
 def _principal(request: Request) -> Principal:
-    return accounts.authenticate(request.app.state.engine, request.headers.get("authorization"))
+    arrived = utc_now()  # before the body is read: the clock skew leaves the upload out
+    return accounts.authenticate(request.app.state.engine, request.headers.get("authorization"),
+                                 wire.parse_health(request.headers), arrived)
 
 
 def _register(p: Annotated[Principal, Depends(_principal)]) -> RegisterAuth:
@@ -97,8 +99,13 @@ def create_app(engine: Engine) -> FastAPI:
     def get_catalog(who: Reg, since: Since = 0, limit: Limit = wire.PAGE_LIMIT
                     ) -> dict[str, Any]:
         page = catalog.catalog_page(engine, who.store, since, limit)
-        return {"version": page.version, "products": [p.to_json() for p in page.products],
-                "more": page.more}
+        body: dict[str, Any] = {"version": page.version,
+                                "products": [p.to_json() for p in page.products],
+                                "more": page.more}
+        if page.promotions or page.deposits:  # retail rules: only when something changed
+            body["promotions"] = [p.to_json() for p in page.promotions]
+            body["deposits"] = [d.to_json() for d in page.deposits]
+        return body
 
     @app.get(f"{P}/movements")
     def get_movements(who: Reg, since: Since = 0, limit: Limit = wire.PAGE_LIMIT
@@ -183,10 +190,25 @@ def create_app(engine: Engine) -> FastAPI:
             raise BadInput("note must be text", "note")
         return await run_in_threadpool(catalog.reject_proposal, engine, proposal_id, note)
 
+    @app.post(f"{P}/admin/promotions")
+    async def import_promotions(request: Request, _: Adm) -> dict[str, Any]:
+        body = _json(await _read(request, MAX_CSV_BYTES))
+        return (await run_in_threadpool(retail.import_rules, engine, body)).to_json()
+
+    @app.get(f"{P}/admin/promotions")
+    def list_promotions(_: Adm) -> dict[str, Any]:
+        return retail.list_rules(engine)
+
     @app.get(f"{P}/admin/unknown-skus")
     def unknown_skus(_: Adm) -> dict[str, Any]:
         return {"unknown_skus": catalog.list_unknown_skus(engine)}
 
+    from pos_central.purchasing_api import add_routes as add_purchasing
+
+    add_purchasing(app, engine)  # purchase orders: registers' and admins' routes
+    from pos_central.transfers_api import add_routes as add_transfers
+
+    add_transfers(app, engine)  # transfers between stores: registers' and admins' routes
     mount_dashboard(app, engine)  # the web dashboard at / (docs/dashboard.md)
     return app
 

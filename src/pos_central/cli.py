@@ -209,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="admin (may change things; default) or owner (sees all, read-only)")
     sp.add_argument("--password-stdin", action="store_true",
                     help="read the password from the first line of stdin (else prompt)")
+
+    from pos_central import cli_po
+
+    cli_po.add_parser(sub, db)  # purchase orders
+    from pos_central import cli_promotions
+
+    cli_promotions.add_parser(sub, db)  # promotions and deposits (docs/promotions.md)
     return p
 
 

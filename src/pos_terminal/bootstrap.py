@@ -16,6 +16,7 @@ from pos_terminal.db import migrate
 from pos_terminal.db import tables as t
 from pos_terminal.db.engine import make_engine
 from pos_terminal.errors import ConfigError, InputError
+from pos_terminal.hardware.display_settings import DisplaySettings, load_display_settings
 from pos_terminal.hardware.printer_settings import (
     PrinterSettings,
     ReceiptSettings,
@@ -26,14 +27,21 @@ from pos_terminal.hardware.scanner_settings import ScannerSettings, load_scanner
 from pos_terminal.services.catalog import CatalogService
 from pos_terminal.services.checkout import CheckoutService
 from pos_terminal.services.context import Context
+from pos_terminal.services.counting import CountingService
+from pos_terminal.services.deposits import DepositService
 from pos_terminal.services.inventory import InventoryService
 from pos_terminal.services.parking import ParkingService
 from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
+from pos_terminal.services.receiving import ReceivingService
+from pos_terminal.services.reorder import ReorderService
 from pos_terminal.services.reports import ReportService
+from pos_terminal.services.retail import PromotionCache, load_deposit_tax
 from pos_terminal.services.returns import ReturnService
+from pos_terminal.services.sale_session import SaleSession
 from pos_terminal.services.shifts import ShiftService
 from pos_terminal.services.sync import SyncService
-from pos_terminal.services.users import SYSTEM_USER, UserService
+from pos_terminal.services.transfers import TransferService
+from pos_terminal.services.users import SYSTEM_USER, User, UserService
 
 
 @dataclass
@@ -44,6 +52,7 @@ class App:
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)  # customer display
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,15 +61,33 @@ class App:
         self.checkout = CheckoutService(self.ctx)
         self.returns = ReturnService(self.ctx)
         self.inventory = InventoryService(self.ctx)
+        self.receiving = ReceivingService(self.ctx)
         self.parking = ParkingService(self.ctx)
         self.users = UserService(self.ctx)
         self.shifts = ShiftService(self.ctx)
         self.reports = ReportService(self.ctx, self.shifts)
         self.sync = SyncService(self.ctx)
+        self.counting = CountingService(self.ctx)
+        self.reorder = ReorderService(self.ctx)
+        self.transfers = TransferService(self.ctx)
+        # retail rules (docs/retail.md): promotion index per catalog change, deposit tax rule
+        self.promotions = PromotionCache()
+        try:
+            self.deposit_tax = load_deposit_tax(self.ctx, self.paths)
+        except ConfigError:
+            self.engine.dispose()
+            raise
+        self.deposits = DepositService(self.ctx, self.deposit_tax)
         self.printing = PrintService(
             self.ctx, self.receipt, width=self.printer.columns or DEFAULT_WIDTH,
             partial_cut=self.printer.cut == "partial",
         )
+
+    def sale_session(self, cashier: User, training: bool = False) -> SaleSession:
+        """A sale as the window and ``pos-terminal sell`` both ring it up: the store's barcode
+        rules, promotions and deposit tax rule."""
+        return SaleSession(self.ctx, self.checkout, self.parking, self.users, cashier, training,
+                           self.scanner.rules, self.promotions, self.deposit_tax)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -92,10 +119,11 @@ def open_register(data_dir: Path) -> App:
         scanner = load_scanner_settings(paths)
         printer = load_printer_settings(paths)
         receipt = load_receipt_settings(paths)
+        display = load_display_settings(paths)
     except ConfigError:
         engine.dispose()
         raise
-    return App(paths, settings, engine, scanner, printer, receipt)
+    return App(paths, settings, engine, scanner, printer, receipt, display)
 
 
 def init_register(

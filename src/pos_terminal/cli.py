@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pos_terminal import __version__, cli_config, cli_printing, cli_reports, config
-from pos_terminal.errors import InputError, PosError, QuantityError
+from pos_terminal.domain.age import AgeCheckRequired
+from pos_terminal.errors import InputError, PosError, QuantityError, RuleError
 
 EXIT_ERROR = 1
 _CODE_QTY = re.compile(r"^(.+?)[xX*](-?\d+)$")
@@ -95,17 +96,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("sign in as cashier (PIN 1111) or manager (PIN 9999)")
         if args.no_gui:
             return 0
-    return _gui(args)
+        if not args.customer_display:
+            print("customer display: connect a second screen, or add --customer-display")
+    return _gui(args, demo=True)
 
 
-def _gui(args: argparse.Namespace) -> int:
+def _gui(args: argparse.Namespace, demo: bool = False) -> int:
     try:
         from pos_terminal.ui.app import run  # type: ignore[import-not-found]
     except ImportError:
         print("the cashier window is not part of this build yet; try "
               "'pos-terminal products' and 'pos-terminal sell CODE --pay cash'")
         return 0
-    return int(run(args.data_dir))
+    return int(run(args.data_dir, getattr(args, "customer_display", False), demo))
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -141,19 +144,26 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_sell(args: argparse.Namespace) -> int:
-    from pos_terminal.domain.cart import Cart
-    from pos_terminal.services.catalog import resolve
-
     with _app(args) as app:
         cur = app.settings.currency
         items = [parse_code_qty(c) for c in args.codes]
         tenders = [parse_tender(p, cur) for p in args.pay]
-        cart = Cart()
-        with app.ctx.read() as conn:
-            for code, qty in items:
-                cart.add(resolve(conn, code), qty)
-        user = app.users.system_user()
-        r = app.checkout.complete_sale(cart, tenders, user.id, training=args.training)
+        # the same sale the window rings up: promotions, deposits, age checks, limits
+        session = app.sale_session(app.users.system_user(), training=args.training)
+        for code, qty in items:
+            hit = session.lookup(code)
+            if hit.item.min_age and args.id_checked:
+                session.confirm_age(hit.item.min_age)
+            weighed_here = (hit.item.unit != "each" and hit.embedded_weight_g is None
+                            and hit.embedded_price is None)
+            try:
+                if weighed_here:
+                    session.add(hit, grams=qty)
+                else:
+                    session.add(hit, qty)
+            except AgeCheckRequired as exc:
+                raise RuleError(f"{exc}; check the customer's ID, then add --id-checked") from exc
+        r = session.complete(tenders)
     data = {
         "receipt_no": r.receipt_no, "total": cur.format(r.total), "total_minor": r.total,
         "tax": cur.format(r.totals.tax), "change": cur.format(r.change),
@@ -321,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("demo", cmd_demo, "seed and open a demo store (convenience/liquor catalog)")
     sp.add_argument("--no-gui", action="store_true", help="seed only, do not open the window")
+    sp.add_argument("--customer-display", action="store_true",
+                    help="also open the customer display in a window (with a second screen it "
+                         "opens full screen there anyway)")
     sp.add_argument("--products", type=int, help="grow the catalog to N products (benchmarks)")
 
     sp = cmd("import-catalog", cmd_import, "import a catalog CSV (all rows or none)")
@@ -331,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--pay", action="append", default=[], metavar="TENDER",
                     help="cash[:AMOUNT] | card:REF[:AMOUNT] | other:NAME[:AMOUNT]; repeat to split")
     sp.add_argument("--training", action="store_true", help="a training sale: no stock, no sync")
+    sp.add_argument("--id-checked", action="store_true",
+                    help="the customer's ID was checked: age-restricted items may be sold")
 
     sp = cmd("return", cmd_return, "return items bought on a receipt", json_opt=True)
     sp.add_argument("receipt")
@@ -380,6 +395,15 @@ def build_parser() -> argparse.ArgumentParser:
     cli_printing.add_parsers(sub, cmd)
     cli_config.add_parsers(sub, cmd)
     cli_reports.add_parsers(sub, cmd)
+    from pos_terminal import cli_counting
+
+    cli_counting.add_parsers(sub, cmd)
+    from pos_terminal import cli_receiving
+
+    cli_receiving.add_parsers(sub, cmd)  # po list|draft|receive
+    from pos_terminal import cli_transfers
+
+    cli_transfers.add_parsers(sub, cmd)
 
     sp = cmd("user-add", cmd_user_add, "add a cashier, supervisor or manager")
     sp.add_argument("name")

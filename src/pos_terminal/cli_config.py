@@ -33,10 +33,12 @@ _SECRET = re.compile(r"(^|_)(token|secret|password|passwd|passphrase|credentials
 
 def defaults() -> dict[str, dict[str, Any]]:
     """Built-in values of every key the register reads (None: no default, must be set)."""
+    from pos_terminal.hardware.display_settings import DisplaySettings
     from pos_terminal.hardware.printer_settings import PrinterSettings, ReceiptSettings
     from pos_terminal.hardware.scanner_settings import ScannerSettings
 
     sc, pr, rc = ScannerSettings(), PrinterSettings(), ReceiptSettings()
+    cd, pd = DisplaySettings().customer, DisplaySettings().pole
     return {
         "store": {"id": None, "register": None, "name": "", "currency": None,
                   "cash_increment": None, "tax_mode": "inclusive", "tax_rounding": "per_line"},
@@ -58,6 +60,12 @@ def defaults() -> dict[str, dict[str, Any]]:
         },
         "receipt": {"name": rc.name, "address": list(rc.address), "tax_id": rc.tax_id,
                     "footer": list(rc.footer)},
+        "customer_display": {"enabled": cd.enabled, "screen": cd.screen, "welcome": cd.welcome,
+                             "idle_seconds": cd.idle_seconds},
+        "pole_display": {"port": pd.port, "baud": pd.baud, "columns": pd.columns,
+                         "codepage": pd.codepage, "commands": pd.commands,
+                         "reconnect_seconds": pd.reconnect_seconds,
+                         "write_timeout": pd.write_timeout},
     }
 
 
@@ -154,6 +162,7 @@ def _central(paths: config.Paths, rows: list[dict[str, Any]], seen: set[tuple[st
 
 def check(paths: config.Paths, raw: config.RawConfig) -> str | None:
     """What the register would refuse at start, as one line (None: all good)."""
+    from pos_terminal.hardware.display_settings import display_settings_from
     from pos_terminal.hardware.printer_settings import (
         printer_settings_from,
         receipt_settings_from,
@@ -167,6 +176,7 @@ def check(paths: config.Paths, raw: config.RawConfig) -> str | None:
             scanner_from(raw, paths.config)
             printer_settings_from(raw, paths.config)
             receipt_settings_from(raw, paths.config)
+            display_settings_from(raw, paths.config)
     except PosError as exc:
         return str(exc)
     return None

@@ -1,4 +1,5 @@
-"""``pos-terminal report``: the register's reports headless, as text or CSV."""
+"""``pos-terminal report``: the register's reports headless, as text or CSV, or queued for the
+receipt printer (``--print``; the running register's print worker prints it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from pos_terminal.errors import InputError
 
+# services.reports.REPORTS; spelt out so that building the parser imports no SQLAlchemy
 KINDS = ("x", "z", "sales", "hourly", "daily", "departments", "movers", "stock", "low-stock",
          "shrinkage", "tax")
 
@@ -22,36 +24,30 @@ def add_parsers(sub: Any, cmd: Any) -> None:
     sp.add_argument("--csv", metavar="FILE", help="write the rows as CSV ('-' for stdout)")
     sp.add_argument("--shift", type=int, help="the shift number of a Z report (default last)")
     sp.add_argument("--limit", type=int, default=20, help="rows of the movers lists")
+    sp.add_argument("--print", dest="to_printer", action="store_true",
+                    help="queue it for the receipt printer (long tables are cut short there)")
+    sp.add_argument("--paper", action="store_true",
+                    help="show it as it prints, at the printer's width")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pos_terminal.bootstrap import open_register
-    from pos_terminal.services.reports import Period, Table
+    from pos_terminal.services import report_printing
+    from pos_terminal.services.reports import Table
     from pos_terminal.services.shifts import ShiftReport
 
+    if args.limit <= 0:
+        raise InputError("--limit must be positive")
     with open_register(args.data_dir) as app:
-        r = app.reports
-        days = 1 if args.kind not in ("daily", "movers", "shrinkage") else 30
-        period = Period.parse(args.start, args.end, days)
-        k = args.kind
+        period = report_printing.default_period(args.kind, args.start, args.end)
         result: Table | ShiftReport
-        if k == "x":
-            result = r.x()
-        elif k == "z":
-            result = r.z(args.shift)
-        elif k == "sales":
-            result = r.sales(period)
-        elif k in ("hourly", "daily", "departments"):
-            result = r.sales_by({"hourly": "hour", "daily": "day"}.get(k, "department"), period)
-        elif k == "movers":
-            result = r.movers(period, args.limit)
-        elif k in ("stock", "low-stock"):
-            result = r.stock(low_only=k == "low-stock")
-        elif k == "shrinkage":
-            result = r.shrinkage(period)
+        if args.kind == "z":
+            result = app.reports.z(args.shift)
         else:
-            result = r.tax(period)
-        table = r.shift_table(result) if isinstance(result, ShiftReport) else result
+            result = report_printing.run(app.reports, args.kind, period, args.limit)
+        if args.to_printer or args.paper:
+            return _to_paper(app, args, result, period)
+        table = app.reports.shift_table(result) if isinstance(result, ShiftReport) else result
         cur = app.settings.currency
         rows = table.formatted(cur)
     if args.csv:
@@ -67,6 +63,31 @@ def cmd_report(args: argparse.Namespace) -> int:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
     for note in table.notes:
         print(note)
+    return 0
+
+
+def _to_paper(app: Any, args: argparse.Namespace, result: Any, period: Any) -> int:
+    """Queue the report for the receipt printer, or (``--paper``) show it as it prints, at the
+    configured printer's width."""
+    from pos_terminal.cli_printing import _service
+    from pos_terminal.domain.receipt import to_text
+    from pos_terminal.services import report_printing
+    from pos_terminal.services.shifts import ShiftReport
+
+    svc = _service(app)
+    if isinstance(result, ShiftReport):  # X (a shift is open) or Z: the shift report
+        if args.paper:
+            print(svc.report_text(result), end="")
+            return 0
+        job = svc.print_report(result)
+    else:
+        ref = report_printing.print_job_reference(args.kind, period, args.limit)
+        if args.paper:
+            print(to_text(svc.table_document(ref)), end="")
+            return 0
+        job = svc.print_table(args.kind, period, args.limit)
+    print(f"{args.kind} report queued for the receipt printer (print job {job}); the "
+          "register's print worker prints it")
     return 0
 
 

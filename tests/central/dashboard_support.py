@@ -29,6 +29,7 @@ from sqlalchemy import update
 from pos_central.dashboard.auth import create_user
 from pos_central.db import tables as t
 from pos_central.testing import CentralHandle
+from pos_terminal.sync import wire
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -131,7 +132,7 @@ def _fill(c: Chain) -> None:
                     total=total, currency="EUR", receipt_no=f"{key}-{len(events)}"))
                 slot = c.sales.get((store, when.date().isoformat()), (0, 0))
                 c.sales[(store, when.date().isoformat())] = (slot[0] + 1, slot[1] + total)
-        _post(c.tills[key], events, pending=2 if key == "S2/R1" else 0)
+        _post(c.tills[key], events, health_headers(key), pending=2 if key == "S2/R1" else 0)
     # a return at S1 today, restocking one water
     when = now - timedelta(minutes=3)
     _post(c.tills["S1/R1"], [seqs["S1/R1"].make("return.completed", when,
@@ -146,8 +147,23 @@ def _fill(c: Chain) -> None:
     c.central.enroll_code("S2", "R2")
 
 
-def _post(till: Till, events: list[dict[str, Any]], **kw: Any) -> None:
-    r = till.post(events, **kw)
+# What two registers report about themselves with their sales (wire.Health headers): S1/R1's
+# clock runs 7½ minutes slow and it has quarantined two events; S2/R1 is in step. S1/R2 sends
+# nothing (an older register).
+SKEWS = {"S1/R1": timedelta(minutes=7, seconds=30), "S2/R1": timedelta(seconds=-0.4)}
+QUARANTINED = {"S1/R1": 2, "S2/R1": 0}
+
+
+def health_headers(key: str) -> dict[str, str] | None:
+    """The headers register ``key`` sends now (None: it sends none)."""
+    if key not in SKEWS:
+        return None
+    return wire.Health(wire_time(datetime.now(UTC) - SKEWS[key]), QUARANTINED[key]).headers()
+
+
+def _post(till: Till, events: list[dict[str, Any]], headers: dict[str, str] | None = None,
+          **kw: Any) -> None:
+    r = till.client.post("/events", json={"events": events, **kw}, headers=headers)
     assert r.status_code == 200, r.text
     assert not r.json()["rejected"], r.text
 

@@ -381,3 +381,25 @@ def test_overview_shows_registers_and_their_backlog(shared: Chain) -> None:
     stale = re.search(r'<tr class="warn">\s*<th scope="row">(R\d)</th>', s1)
     assert stale and stale.group(1) == "R2" and "3 hours ago" in s1
     assert "Clock skew" in page and "Quarantined" in page
+
+
+def test_overview_flags_clock_skew_and_quarantined_events(shared: Chain) -> None:
+    with signed_in(shared.central, OWNER) as c:
+        page = c.get("/").text
+    regs = {(x["store"], x["register"]): x for x in shared.central.registers()}
+
+    def row(store: str, register: str) -> str:
+        part = page.split(f"<h2>{store} ·")[1].split("</section>")[0]
+        return re.search(rf'<th scope="row">{register}</th>(.*?)</tr>', part, re.S).group(1)
+
+    slow = regs[("S1", "R1")]  # its clock runs 7½ min slow; two events quarantined
+    assert slow["quarantined"] == 2 and abs(slow["clock_skew_s"] - 450) < 5
+    r = row("S1", "R1")
+    assert re.search(r'<td class="skew alert"><span class="bad">7 min 3\d s behind', r)
+    assert '<td class="num alert"><span class="bad">2</span>' in r and "--requeue" in r
+    fine = regs[("S2", "R1")]
+    assert fine["quarantined"] == 0 and abs(fine["clock_skew_s"]) < 5
+    r = row("S2", "R1")
+    assert "alert" not in r and re.search(r'<td class="skew">\d\.\d s (ahead|behind)', r)
+    assert regs[("S1", "R2")]["clock_skew_s"] is None  # sends no health headers
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row("S1", "R2"), re.S)[-2:] == ["—", "—"]

@@ -97,6 +97,7 @@ def record_count(db_path: Path) -> int:
         return int(con.execute(
             "SELECT (SELECT count(*) FROM sales) + (SELECT count(*) FROM returns)"
             " + (SELECT count(*) FROM deliveries) + (SELECT count(*) FROM stock_counts)"
+            " + (SELECT count(*) FROM count_sessions WHERE status = 'posted')"
             " + (SELECT count(*) FROM outbox WHERE type = 'stock.adjusted')"
         ).fetchone()[0])
 
@@ -164,6 +165,11 @@ def _check(con: sqlite3.Connection, acked: Acked) -> Problems:
             returned[r["sale_line_id"]] += r["qty"]
     deliveries = {r["id"]: r["reference"] for r in q("SELECT id, reference FROM deliveries")}
     counts = {r["id"]: r for r in q("SELECT id, product_id, expected, counted FROM stock_counts")}
+    # count sessions (services/counting.py): the variances posted per line
+    sessions: dict[str, list[tuple[int, int]]] = {
+        r["id"]: [] for r in q("SELECT id FROM count_sessions WHERE status = 'posted'")}
+    for r in q("SELECT session_id, product_id, variance FROM count_lines WHERE variance <> 0"):
+        sessions[r["session_id"]].append((r["product_id"], r["variance"]))
 
     moves = {r["id"]: r for r in q(
         "SELECT seq, id, product_id, quantity, kind, reason, reference, terminal, prev_hash, "
@@ -206,7 +212,8 @@ def _check(con: sqlite3.Connection, acked: Acked) -> Problems:
                        ("stock.adjusted", "reference")):
         idx: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         for seq, e in events.get(type_, []):
-            idx[str(e.get(key))].append((seq, e))
+            if "correction" not in e:  # a count's correction event follows its count's
+                idx[str(e.get(key))].append((seq, e))
         index[type_] = idx
 
     def same_movements(event: dict[str, Any], rows: list[sqlite3.Row], what: str) -> None:
@@ -230,7 +237,7 @@ def _check(con: sqlite3.Connection, acked: Acked) -> Problems:
     for ref in acked.adjusts:
         if not by_ref.get(("adjust", ref)):
             p.add("lost ack", f"acknowledged adjustment {ref} is missing")
-    for ref in acked.counts - set(counts):
+    for ref in acked.counts - set(counts) - set(sessions):
         p.add("lost ack", f"acknowledged count {ref} is missing")
 
     # -- 2. sales --------------------------------------------------------------------------------
@@ -334,6 +341,15 @@ def _check(con: sqlite3.Connection, acked: Acked) -> Problems:
         event = one_event("stock.counted", cid, what)
         if event is not None:
             same_movements(event, mv, what)
+    for sid, variances in sessions.items():
+        what = f"count session {sid}"
+        mv = [m for m in by_ref.get(("count_variance", sid), []) if m["reason"] == "count"]
+        if sorted(variances) != sorted((m["product_id"], m["quantity"]) for m in mv):
+            p.add("half-written count", f"{what}: variances {sorted(variances)} but movements "
+                  f"{sorted((m['product_id'], m['quantity']) for m in mv)}")
+        event = one_event("stock.counted", sid, what)
+        if event is not None:
+            same_movements(event, mv, what)
     for (kind, ref), mv in by_ref.items():
         if kind == "adjust":
             event = one_event("stock.adjusted", ref, f"adjustment {ref}")
@@ -343,7 +359,7 @@ def _check(con: sqlite3.Connection, acked: Acked) -> Problems:
     # -- 2. no movement or event without its record; every movement in exactly one event ---------
     records = {"sale": {s for s, v in sales.items() if not v["training"]},
                "return": {r for r, v in rets.items() if not v["training"]},
-               "receive": set(deliveries), "count_variance": set(counts),
+               "receive": set(deliveries), "count_variance": set(counts) | set(sessions),
                "adjust": {ref for kind, ref in by_ref if kind == "adjust"}}
     for type_, kind in (("sale.completed", "sale"), ("return.completed", "return"),
                         ("stock.received", "receive"), ("stock.counted", "count_variance"),

@@ -167,3 +167,21 @@ def test_corrupt_config_names_file_and_key(
 def test_init_refuses_to_overwrite(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(capsys, "--data-dir", str(shop), "init", "--store", "S2", "--register", "R9")
     assert rc == 1 and "already holds a register" in err
+
+
+def test_sell_rings_up_what_the_window_would(shop: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    """The scripted sale goes through the same sale session: age checks, weights, promotions."""
+    beer = "4269370165146"  # Weißbier, 16+
+    rc, _out, err = run(capsys, "--data-dir", str(shop), "sell", beer, "--pay", "cash")
+    assert rc != 0 and "check ID" in err and "--id-checked" in err
+    rc, out, _ = run(capsys, "--data-dir", str(shop), "sell", beer, "--pay", "cash",
+                     "--id-checked", "--json")
+    assert rc == 0 and json.loads(out)["receipt_no"]
+    rc, out, _ = run(capsys, "--data-dir", str(shop), "sell", "4019387329846x1000",
+                     "--pay", "cash", "--json")  # a kilo of bananas typed in grams
+    assert rc == 0
+    sold = sqlite3.connect(shop / "register.db").execute(
+        "select qty from sale_lines join sales on sales.id = sale_lines.sale_id "
+        "where receipt_no = ?", (json.loads(out)["receipt_no"],)).fetchone()
+    assert sold == (1000,)

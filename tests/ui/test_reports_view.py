@@ -81,3 +81,38 @@ def test_manager_sees_quarantined_sync_events(qtbot, window: MainWindow) -> None
     qtbot.waitUntil(lambda: "text" in seen)
     assert "expected a non-empty string" in seen["text"]
     assert "--requeue" in seen["text"]
+
+
+def test_print_any_report_and_a_long_list_stays_responsive(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, monkeypatch) -> None:
+    import sqlite3
+
+    from pos_terminal.domain.receipt import to_text
+
+    w = window
+    sign_in(qtbot, w, "manager", "9999")
+    open_shift(qtbot, w)
+    scan(qtbot, w, f"3*{codes(w)[0]}")
+    w.sale.session.complete([Tender(TenderKind.CASH)])  # type: ignore[union-attr]
+    monkeypatch.setattr("pos_terminal.ui.reports_view.GRID_ROWS", 5)
+    view = ReportsView(w)
+    qtbot.addWidget(view)
+    view.show()
+    view.kind.setCurrentText("Stock on hand")
+    qtbot.waitUntil(lambda: view.table_data is not None
+                    and view.table_data.title.startswith("Stock on hand"))
+    assert view.grid.rowCount() == 5 < len(view.table_data.rows)
+    assert "Export CSV has them all" in view.title.text()
+    view.kind.setCurrentText("Sales by department")
+    qtbot.waitUntil(lambda: view.table_data is not None
+                    and view.table_data.title.startswith("Sales by department"))
+    with qtbot.waitSignal(w.job_queued, timeout=5000):
+        view.print_button.click()
+    assert "printer" in view.message.text()
+    with sqlite3.connect(w.app.paths.database) as c:
+        ref = c.execute("select reference from print_jobs where kind = 'report' "
+                        "order by id desc").fetchone()[0]
+    assert ref.startswith("table:departments:")
+    job = next(j for j in w.app.printing.jobs() if j.reference == ref)
+    paper = to_text(w.app.printing.render(job))
+    assert "SALES BY DEPARTMENT" in paper and "Beverages" in paper

@@ -7,9 +7,10 @@ from pos_terminal.domain.tenders import (
     Tender,
     TenderKind,
     looks_like_card_number,
+    plain_text,
     settle,
 )
-from pos_terminal.errors import PaymentError
+from pos_terminal.errors import InputError, PaymentError
 
 EUR = Currency.of("EUR")
 CHF = Currency.of("CHF")
@@ -67,3 +68,9 @@ def test_card_numbers_are_refused_as_references() -> None:
     assert not looks_like_card_number("T-881 123456")
     with pytest.raises(PaymentError, match="card number"):
         settle(1000, [Tender(CARD, None, "4111111111111111")], EUR)
+
+
+def test_free_text_never_carries_a_card_number() -> None:
+    assert plain_text("till 2 short, counted twice") == "till 2 short, counted twice"
+    with pytest.raises(InputError, match="card number"):
+        plain_text("paid back to 4111-1111-1111-1111", "the reason")

@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, inspect, literal, or_, select, text, true
+from sqlalchemy import Engine, bindparam, func, literal, or_, select, text
 
 from pos_central.db import tables as t
 from pos_central.db.engine import read
 from pos_central.db.types import UtcDateTime
+from pos_central.services import purchasing
 from pos_central.services import stock as stock_service
+from pos_central.services import transfers as transfer_service
 
 STALE_AFTER = timedelta(hours=1)  # a register not heard from for this long is flagged
+SKEW_WARN_MS = 120_000  # a register clock off by more stamps receipts and reports wrong
 SEARCH_LIMIT = 50
 LOW_STOCK_LIMIT = 500
 
@@ -35,6 +38,31 @@ class RegisterRow:
     pending: int | None
     pending_at: datetime | None
     stale: bool
+    # what the register reports about itself (services/health.py); None: never reported
+    clock_skew_ms: int | None = None
+    clock_checked_at: datetime | None = None
+    quarantined: int | None = None
+    quarantined_at: datetime | None = None
+
+    @property
+    def skew_warning(self) -> bool:
+        return self.clock_skew_ms is not None and abs(self.clock_skew_ms) > SKEW_WARN_MS
+
+    @property
+    def skew_text(self) -> str:
+        """"4 min 12 s behind" (the register's clock against this server's), "—" unknown."""
+        if self.clock_skew_ms is None:
+            return "—"
+        ms = abs(self.clock_skew_ms)
+        way = "behind" if self.clock_skew_ms > 0 else "ahead"
+        if ms < 60_000:
+            return f"{ms / 1000:.1f} s {way}"
+        secs = (ms + 500) // 1000
+        if secs < 3600:
+            return f"{secs // 60} min {secs % 60} s {way}"
+        if secs < 172_800:
+            return f"{secs // 3600} h {secs % 3600 // 60} min {way}"
+        return f"{secs // 86_400} days {way}"
 
 
 @dataclass
@@ -54,7 +82,8 @@ class Overview:
 
 
 def overview(engine: Engine) -> Overview:
-    st, r, u, pp = t.stores, t.registers, t.unknown_skus, t.product_proposals
+    st, r, u, pp, h = (t.stores, t.registers, t.unknown_skus, t.product_proposals,
+                       t.register_health)
     now = datetime.now(UTC)
     with read(engine) as conn:
         stores = {row.code: StoreRow(row.code, row.name, row.currency) for row in conn.execute(
@@ -62,7 +91,10 @@ def overview(engine: Engine) -> Overview:
         for code, n in conn.execute(select(u.c.store, func.count()).group_by(u.c.store)):
             if code in stores:
                 stores[code].unknown_skus = int(n)
-        for row in conn.execute(select(r).order_by(r.c.store, r.c.code)):
+        for row in conn.execute(select(r, h.c.clock_skew_ms, h.c.clock_checked_at,
+                                       h.c.quarantined, h.c.quarantined_at)
+                                .outerjoin(h, h.c.register_id == r.c.id)
+                                .order_by(r.c.store, r.c.code)):
             state = ("revoked" if row.revoked_at else "enrolled" if row.token_hash
                      else "waiting for enrollment")
             stale = state == "enrolled" and (row.last_contact_at is None
@@ -70,7 +102,8 @@ def overview(engine: Engine) -> Overview:
             stores[row.store].registers.append(RegisterRow(
                 row.store, row.code, state, row.last_contact_at, row.last_event_at,
                 int(row.events_held), row.last_seq, row.pending_reported,
-                row.pending_reported_at, stale))
+                row.pending_reported_at, stale, row.clock_skew_ms, row.clock_checked_at,
+                row.quarantined, row.quarantined_at))
         proposals = int(conn.execute(select(func.count()).select_from(pp)
                                      .where(pp.c.status == "pending")).scalar_one())
     return Overview(list(stores.values()), proposals, now)
@@ -183,83 +216,25 @@ def product(engine: Engine, code: str) -> ProductDetail:
 
 
 # -- low stock --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LowRow:
-    sku: str
-    name: str
-    variant: str
-    unit: str
-    vendor: str
-    on_hand: int
-    reorder_point: int
-    par_level: int | None
-
-    @property
-    def suggested(self) -> int | None:
-        """Order up to par: par − on hand (None without a par level)."""
-        if self.par_level is None:
-            return None
-        return max(self.par_level - self.on_hand, 0)
+# One computation of low stock and suggested orders (a store's own reorder levels first, what
+# is on order counted): ``services.purchasing``; the page shows its rows.
+LowRow = purchasing.Suggestion
 
 
 def low_stock_counts(engine: Engine) -> dict[str, int]:
     """Per store, how many active products are at or below their reorder point."""
-    st, p, s = t.stores, t.products, t.stock_levels
-    on_hand = func.coalesce(s.c.on_hand, 0)
-    with read(engine) as conn:
-        rows = conn.execute(
-            select(st.c.code, func.count(p.c.sku))
-            .select_from(st.join(p, true()))
-            .outerjoin(s, and_(s.c.store == st.c.code, s.c.sku == p.c.sku))
-            .where(p.c.reorder_point.is_not(None), p.c.active, on_hand <= p.c.reorder_point)
-            .group_by(st.c.code)).all()
-    return {code: int(n) for code, n in rows}
+    return purchasing.low_stock_counts(engine)
 
 
 def low_stock(engine: Engine, store: str) -> list[LowRow]:
     """Active products of ``store`` at or below their reorder point, emptiest first."""
-    p, s = t.products, t.stock_levels
-    on_hand = func.coalesce(s.c.on_hand, 0)
-    with read(engine) as conn:
-        rows = conn.execute(
-            select(p.c.sku, p.c.name, p.c.variant, p.c.unit, p.c.vendor,
-                   on_hand.label("on_hand"), p.c.reorder_point, p.c.par_level)
-            .select_from(p.outerjoin(s, and_(s.c.store == store, s.c.sku == p.c.sku)))
-            .where(p.c.reorder_point.is_not(None), p.c.active, on_hand <= p.c.reorder_point)
-            .order_by(on_hand - p.c.reorder_point, p.c.vendor, p.c.name, p.c.sku)
-            .limit(LOW_STOCK_LIMIT)).all()
-    return [LowRow(r.sku, r.name, r.variant, r.unit, r.vendor, int(r.on_hand),
-                   int(r.reorder_point), None if r.par_level is None else int(r.par_level))
-            for r in rows]
+    return purchasing.suggestions(engine, store, limit=LOW_STOCK_LIMIT)
 
 
-# -- transfers --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Transfers:
-    available: bool  # the central has a transfers table
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-
-
-_DONE = ("received", "cancelled", "canceled", "closed", "done", "completed")
-
-
-def transfers_in_flight(engine: Engine) -> Transfers:
-    """Transfers not yet received, when the central keeps transfers (a later schema adds the
-    table; until then there are none to show)."""
-    with read(engine) as conn:
-        if not inspect(conn).has_table("transfers"):
-            return Transfers(False, [], [])
-        from sqlalchemy import MetaData, Table
-
-        table = Table("transfers", MetaData(), autoload_with=conn)
-        q = select(table).limit(200)
-        if "status" in table.c:
-            q = q.where(table.c.status.not_in(_DONE))
-        if "id" in table.c:
-            q = q.order_by(table.c.id.desc())
-        rows = conn.execute(q).all()
-    return Transfers(True, list(table.c.keys()), [tuple(r) for r in rows])
+# -- transfers ------------------------------------------------------------------------------
+def transfers(engine: Engine) -> transfer_service.Board:
+    """Transfers in flight and recently received with discrepancies (services/transfers.py)."""
+    return transfer_service.board(engine)
 
 
 # -- sales per store per day ------------------------------------------------------------------

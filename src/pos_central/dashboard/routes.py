@@ -35,7 +35,8 @@ SALES_DAYS = (7, 14, 30, 90)
 CHART_STORES = 12
 STORE_COLUMNS = 8  # search results show on-hand per store up to this many stores
 NAV = (("/", "Stores & registers"), ("/stock", "Stock"), ("/low-stock", "Low stock"),
-       ("/transfers", "Transfers"), ("/sales", "Sales"), ("/manage", "Manage"))
+       ("/purchase-orders", "Purchase orders"), ("/transfers", "Transfers"),
+       ("/sales", "Sales"), ("/manage", "Manage"))
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -212,8 +213,10 @@ def build_router(engine: Engine) -> APIRouter:
             v = viewer_of(request)
             if v is None:
                 return login_page(request)
+            low = queries.low_stock_counts(engine)
             return _page("overview.html", viewer=v, path="/", data=queries.overview(engine),
-                         stale_after=queries.STALE_AFTER)
+                         stale_after=queries.STALE_AFTER, skew_warn_ms=queries.SKEW_WARN_MS,
+                         low=low, low_total=sum(low.values()))
         except CentralError as exc:
             return _message("Not available", exc.message, exc.status, v)
 
@@ -295,11 +298,12 @@ def build_router(engine: Engine) -> APIRouter:
                             "/low-stock")
         rows = queries.low_stock(engine, store) if store else []
         return _page("low_stock.html", viewer=v, path="/low-stock", stores=stores,
-                     counts=counts, store=store, rows=rows, limit=queries.LOW_STOCK_LIMIT)
+                     counts=counts, store=store, rows=rows, limit=queries.LOW_STOCK_LIMIT,
+                     low_total=sum(counts.values()))
 
     def transfers_page(request: Request, v: auth.Viewer) -> Response:
         return _page("transfers.html", viewer=v, path="/transfers",
-                     data=queries.transfers_in_flight(engine))
+                     board=queries.transfers(engine))
 
     def sales_page(request: Request, v: auth.Viewer) -> Response:
         from pos_terminal.domain.money import EXPONENTS
@@ -386,6 +390,9 @@ def build_router(engine: Engine) -> APIRouter:
                         headers={"Cache-Control": "max-age=3600",
                                  "X-Content-Type-Options": "nosniff"})
 
+    from pos_central.dashboard import purchasing_pages
+
+    purchasing_pages.add(router, engine, guarded, post_guard)  # purchase orders
     return router
 
 

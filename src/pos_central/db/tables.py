@@ -144,6 +144,8 @@ products = Table(
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("version", BigInteger, nullable=False, unique=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("deposit", String(16)),  # retail (0005): deposit_types.code, per base unit
+    Column("tare", BigInteger),  # retail (0005): base units off a weight taken at the register
     CheckConstraint("unit IN ('each', 'g', 'ml')", name="unit"),
     CheckConstraint("price >= 0", name="price"),
 )
@@ -239,3 +241,114 @@ product_proposals = Table(
 
 CATALOG_VERSION = "catalog_version"
 DEFAULT_TAX_CLASSES = {"STD": "Standard rate", "RED": "Reduced rate", "ZERO": "Zero rated"}
+
+# -- purchase orders and per-store stock parameters (migration 0003) --------------------------
+# A PO per store and vendor; ``number`` is per store (PO-S1-000012, counter ``po:S1``). A PO a
+# register drafted keeps the register's id (``purchase_order.drafted`` is idempotent by it).
+purchase_orders = Table(
+    "purchase_orders", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("store", String(16), ForeignKey("stores.code"), nullable=False),
+    Column("vendor", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("origin", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("note", String(200), nullable=False, server_default=""),
+    CheckConstraint("status IN ('draft', 'sent', 'partially_received', 'received', "
+                    "'cancelled')", name="status"),
+    CheckConstraint("origin IN ('central', 'register')", name="origin"),
+    Index("ix_purchase_orders_store_status", "store", "status"),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines", metadata,
+    Column("po_id", String(36), ForeignKey("purchase_orders.id"), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("ordered", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False, server_default="0"),
+    Column("unit_cost", BigInteger),
+    CheckConstraint("ordered > 0", name="ordered"),
+)
+
+# A store's own reorder point and par level for a product (the register's ``reorder.set``);
+# preferred over the catalog product's values.
+store_stock_params = Table(
+    "store_stock_params", metadata,
+    Column("store", String(16), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("reorder_point", BigInteger),
+    Column("par_level", BigInteger),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# -- register health (migration 0006) ---------------------------------------------------------
+# What each register reports about itself in request headers (``wire.Health``): its clock
+# skew (this server's time at the request's arrival minus the register's clock when it sent
+# it, in milliseconds) and how many events it has quarantined. No row: an older register that
+# sends no such headers.
+register_health = Table(
+    "register_health", metadata,
+    Column("register_id", Integer, ForeignKey("registers.id"), primary_key=True),
+    Column("clock_skew_ms", BigInteger),
+    Column("clock_checked_at", UtcDateTime),
+    Column("quarantined", BigInteger),
+    Column("quarantined_at", UtcDateTime),
+)
+
+# -- transfers between stores (migration 0004) ------------------------------------------------
+# Made by the sender's ``stock.transferred_out`` (its register's transfer id and number) and
+# closed by the receiver's ``stock.transferred_in``; the stock itself moves through the events'
+# movements like any other. ``problem`` flags what a person should look at (a transfer to an
+# unknown store or to its own, one received twice or by another store); NULL when fine.
+transfers = Table(
+    "transfers", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(60), nullable=False, index=True),
+    Column("from_store", String(16), nullable=False),
+    Column("to_store", String(16), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("sent_at", UtcDateTime),  # NULL: the receipt arrived before the sender's event
+    Column("received_at", UtcDateTime),
+    Column("problem", String(300)),
+    CheckConstraint("status IN ('in_transit', 'received', 'received_with_discrepancies')",
+                    name="status"),
+    Index("ix_transfers_to_store_status", "to_store", "status"),
+    Index("ix_transfers_status_received_at", "status", "received_at"),
+)
+
+transfer_lines = Table(
+    "transfer_lines", metadata,
+    Column("transfer_id", String(36), ForeignKey("transfers.id"), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("sent", BigInteger, nullable=False, server_default="0"),
+    Column("received", BigInteger),  # good units; NULL until received
+    Column("damaged", BigInteger, nullable=False, server_default="0"),
+)
+
+# -- retail rules: promotions and deposits (issue 10, migration 0005) -------------------------
+# Part of the catalog the registers pull: each change takes the next catalog_version, like a
+# product, so ``GET /catalog?since=V`` sends what changed. ``rule`` is wire.PromotionRule's JSON.
+promotions = Table(
+    "promotions", metadata,
+    Column("promo_id", String(64), primary_key=True),
+    Column("label", String(60), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("version", BigInteger, nullable=False, unique=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+deposit_types = Table(
+    "deposit_types", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("tax_class", String(16), ForeignKey("tax_classes.code")),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("version", BigInteger, nullable=False, unique=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount >= 0", name="amount"),
+)

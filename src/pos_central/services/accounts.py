@@ -214,11 +214,16 @@ def bearer(header: str | None) -> str:
     return token.strip()
 
 
-def authenticate(engine: Engine, header: str | None) -> Principal:
-    """Who sent this request; a register's last contact is recorded on the way."""
+def authenticate(engine: Engine, header: str | None, reported: wire.Health | None = None,
+                 arrived: datetime | None = None) -> Principal:
+    """Who sent this request; a register's last contact, and what it ``reported`` about
+    itself in the request's headers, are recorded on the way (``arrived``: when the request
+    reached the server, for the clock skew)."""
+    from pos_central.services import health
+
     h = security.token_hash(bearer(header))
     r, a = t.registers, t.admin_tokens
-    now = utc_now()
+    now = arrived or utc_now()
     with write(engine) as conn:
         row = conn.execute(
             select(r.c.id, r.c.store, r.c.code, r.c.revoked_at, r.c.last_contact_at)
@@ -229,6 +234,7 @@ def authenticate(engine: Engine, header: str | None) -> Principal:
                 raise Unauthorized(f"register {row.store}/{row.code} was revoked; enroll it "
                                    "again with a new code")
             conn.execute(update(r).where(r.c.id == row.id).values(last_contact_at=now))
+            health.record(conn, row.id, now, reported)
             return RegisterAuth(row.id, row.store, row.code, row.last_contact_at)
         adm = conn.execute(select(a.c.id, a.c.revoked_at).where(a.c.token_hash == h)).first()
     if adm is None:
@@ -277,9 +283,12 @@ def status(engine: Engine, who: RegisterAuth) -> wire.Status:
 
 
 def list_registers(engine: Engine) -> list[dict[str, Any]]:
-    r = t.registers
+    r, h = t.registers, t.register_health
     with read(engine) as conn:
-        rows = conn.execute(select(r).order_by(r.c.store, r.c.code)).all()
+        rows = conn.execute(
+            select(r, h.c.clock_skew_ms, h.c.clock_checked_at, h.c.quarantined,
+                   h.c.quarantined_at)
+            .outerjoin(h, h.c.register_id == r.c.id).order_by(r.c.store, r.c.code)).all()
         open_codes = dict(conn.execute(
             select(t.enrollment_codes.c.register_id, func.count())
             .where(t.enrollment_codes.c.used_at.is_(None),
@@ -295,4 +304,7 @@ def list_registers(engine: Engine) -> list[dict[str, Any]]:
         "events_held": int(row.events_held), "last_seq": row.last_seq,
         "pending": row.pending_reported, "pending_at": iso(row.pending_reported_at),
         "open_enrollment_codes": int(open_codes.get(row.id, 0)),
+        "clock_skew_s": None if row.clock_skew_ms is None else row.clock_skew_ms / 1000,
+        "clock_checked_at": iso(row.clock_checked_at),
+        "quarantined": row.quarantined, "quarantined_at": iso(row.quarantined_at),
     } for row in rows]

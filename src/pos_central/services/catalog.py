@@ -25,6 +25,7 @@ from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.db.sql import chunks, insert
 from pos_central.errors import BadInput, Conflict, NotFound
+from pos_central.services import retail
 from pos_central.services.accounts import catalog_version, check_code
 from pos_terminal.sync import wire
 
@@ -219,9 +220,10 @@ def catalog_page(engine: Engine, store: str, since: int, limit: int = wire.PAGE_
                                    .order_by(b.c.sku, b.c.position)).mappings():
                 codes.setdefault(bc["sku"], []).append(
                     wire.Barcode(bc["code"], bc["multiplier"], bc["pack_price"]))
-    products = tuple(_product(r, codes.get(r["sku"], [])) for r in rows)
-    version = products[-1].version if more else max(top, since)
-    return wire.CatalogPage(version, products, more)
+        products = tuple(_product(r, codes.get(r["sku"], [])) for r in rows)
+        version = products[-1].version if more else max(top, since)
+        promos, deps = retail.rules_page(conn, since, version)  # same version counter
+    return wire.CatalogPage(version, products, more, promos, deps)
 
 
 def _product(r: Any, codes: list[wire.Barcode]) -> wire.Product:
@@ -233,6 +235,7 @@ def _product(r: Any, codes: list[wire.Barcode]) -> wire.Product:
         price_per=r["price_per"], cost=r["cost"], barcodes=tuple(codes),
         reorder_point=r["reorder_point"], par_level=r["par_level"], min_age=r["min_age"],
         max_per_sale=r["max_per_sale"], active=bool(r["active"]),
+        deposit=r["deposit"], tare=r["tare"],
     )
 
 

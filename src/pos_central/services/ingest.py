@@ -36,6 +36,7 @@ from pos_central.clock import utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import write
 from pos_central.db.sql import chunks, insert, lock_store
+from pos_central.services import purchasing, transfers
 from pos_terminal.sync import wire
 
 PROPOSED = "product.proposed"
@@ -81,6 +82,10 @@ def check(raw_events: list[Any]) -> tuple[list[_Valid], list[wire.Rejection]]:
             event, movements = wire.parse_event_movements(raw, where)
             proposal = (wire.parse_proposal(event.payload, f"{where}.payload")
                         if event.type == PROPOSED else None)
+            if event.type in purchasing.TYPES:  # POs, receipts against them, reorder levels
+                purchasing.check_payload(event, where)
+            if event.type in transfers.TYPES:  # transfers between stores
+                transfers.check_payload(event, where)
             occurred = _time(event.occurred_at, f"{where}.occurred_at")
             for j, m in enumerate(movements):  # stored as sent; must still be a real time
                 _time(m.occurred_at, f"{where}.payload.movements[{j}].occurred_at")
@@ -154,6 +159,10 @@ def ingest(engine: Engine, source: Source, raw_events: list[Any], pending: int |
             fresh = [v for v in valid if v.event.event_id in new_ids]
             result.new_events = len(fresh)
             _record_proposals(conn, source, fresh, now)
+            purchasing.apply_events(conn, source.store,
+                                    [v.event for v in fresh if v.event.type in purchasing.TYPES])
+            transfers.apply_events(conn, source.store,
+                                   [v.event for v in fresh if v.event.type in transfers.TYPES])
             if not valid or conn.dialect.name != "postgresql":
                 _touch_register(conn, source, fresh, pending, now)
     except BaseException:

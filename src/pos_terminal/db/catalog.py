@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, literal, or_, select, update
 
 from pos_terminal.db import tables as t
-from pos_terminal.domain.cart import Item
+from pos_terminal.domain.cart import Deposit, Item
 
 
 @dataclass(frozen=True)
@@ -60,45 +60,62 @@ def _row(r: Any) -> ProductRow:
     return ProductRow(**r._mapping)
 
 
-# The scan path: one indexed read by barcode key, joined with the product and its tax rate.
-_ITEM_BY_KEY = (
-    select(
-        t.products.c.id, t.products.c.sku, t.products.c.name, t.products.c.variant,
-        t.products.c.unit, t.products.c.price, t.products.c.price_per,
-        t.tax_classes.c.code, t.tax_classes.c.rate_ppm, t.barcodes.c.multiplier,
-        t.barcodes.c.pack_price, t.products.c.min_age, t.products.c.max_per_sale,
-        t.products.c.cost,
+# The scan path: one indexed read by barcode key, joined with the product, its tax rate, its
+# department (promotions) and its deposit type with the deposit's own tax class, if any.
+_DEP_TAX = t.tax_classes.alias("dep_tax")
+
+
+def _item_select(multiplier: Any, pack_price: Any) -> Any:
+    p = t.products
+    return (
+        select(
+            p.c.id, p.c.sku, p.c.name, p.c.variant, p.c.unit, p.c.price, p.c.price_per,
+            t.tax_classes.c.code, t.tax_classes.c.rate_ppm, multiplier, pack_price,
+            p.c.min_age, p.c.max_per_sale, p.c.cost, t.departments.c.name, p.c.tare,
+            t.deposit_types.c.code, t.deposit_types.c.name, t.deposit_types.c.amount,
+            _DEP_TAX.c.code, _DEP_TAX.c.rate_ppm,
+        )
+        .join(t.tax_classes, t.tax_classes.c.id == p.c.tax_class_id)
+        .outerjoin(t.departments, t.departments.c.id == p.c.department_id)
+        .outerjoin(t.deposit_types, (t.deposit_types.c.code == p.c.deposit_code)
+                   & t.deposit_types.c.active.is_(True))
+        .outerjoin(_DEP_TAX, _DEP_TAX.c.code == t.deposit_types.c.tax_code)
+        .where(p.c.active.is_(True))
     )
-    .select_from(t.barcodes)
-    .join(t.products, t.products.c.id == t.barcodes.c.product_id)
-    .join(t.tax_classes, t.tax_classes.c.id == t.products.c.tax_class_id)
-    .where(t.barcodes.c.key == bindparam("key"), t.products.c.active.is_(True))
+
+
+_ITEM_BY_KEY = (
+    _item_select(t.barcodes.c.multiplier, t.barcodes.c.pack_price)
+    .join(t.barcodes, t.barcodes.c.product_id == t.products.c.id)
+    .where(t.barcodes.c.key == bindparam("key"))
 )
+_ITEM_BY_SKU = _item_select(literal(1), literal(None)).where(
+    t.products.c.sku == bindparam("sku"))
 
 
-def item_by_key(conn: Connection, key: str) -> Item | None:
-    r = conn.execute(_ITEM_BY_KEY, {"key": key}).first()
-    if r is None:
-        return None
-    pid, sku, name, variant, unit, price, per, code, rate, mult, pack_price, age, limit, cost = r
+def _item(r: Any, deposit_tax: str | None) -> Item:
+    (pid, sku, name, variant, unit, price, per, code, rate, mult, pack_price, age, limit, cost,
+     dept, tare, dcode, dname, damount, dtax, drate) = r
     if mult != 1 and pack_price is not None:
         price, per = pack_price, mult
-    return Item(pid, sku, name, variant, unit, price, per, code, rate, mult, age, limit, cost)
+    deposit = None
+    if dcode is not None:
+        if dtax is None and deposit_tax is not None:  # the store's rule: a fixed class
+            dtax, drate = deposit_tax
+        deposit = Deposit(dcode, dname, damount, dtax or code, rate if dtax is None else drate)
+    return Item(pid, sku, name, variant, unit, price, per, code, rate, mult, age, limit, cost,
+                dept, deposit, tare or 0)
 
 
-def item_by_sku(conn: Connection, sku: str) -> Item | None:
-    p = t.products
-    r = conn.execute(
-        select(p.c.id, p.c.sku, p.c.name, p.c.variant, p.c.unit, p.c.price, p.c.price_per,
-               t.tax_classes.c.code, t.tax_classes.c.rate_ppm, literal(1), literal(None),
-               p.c.min_age, p.c.max_per_sale, p.c.cost)
-        .join(t.tax_classes, t.tax_classes.c.id == p.c.tax_class_id)
-        .where(p.c.sku == sku, p.c.active.is_(True))
-    ).first()
-    if r is None:
-        return None
-    pid, sku, name, variant, unit, price, per, code, rate, _, _, age, limit, cost = r
-    return Item(pid, sku, name, variant, unit, price, per, code, rate, 1, age, limit, cost)
+def item_by_key(conn: Connection, key: str, deposit_tax: Any = None) -> Item | None:
+    """``deposit_tax``: None (a deposit follows its item's tax) or (code, rate_ppm)."""
+    r = conn.execute(_ITEM_BY_KEY, {"key": key}).first()
+    return None if r is None else _item(r, deposit_tax)
+
+
+def item_by_sku(conn: Connection, sku: str, deposit_tax: Any = None) -> Item | None:
+    r = conn.execute(_ITEM_BY_SKU, {"sku": sku}).first()
+    return None if r is None else _item(r, deposit_tax)
 
 
 def product(conn: Connection, product_id: int) -> ProductRow:

@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from pos_terminal.clock import new_id
 from pos_terminal.db import tables as t
@@ -116,6 +117,16 @@ class VerifyReport:
     problem: str = ""
 
 
+_LISTED_NOT_IN_LEDGER = text(
+    "SELECT o.event_id, j.value ->> 'id' AS id, j.value ->> 'seq' AS seq"
+    " FROM outbox o, json_each(o.payload, '$.movements') j"
+    " LEFT JOIN stock_movements m ON m.id = j.value ->> 'id'"
+    " WHERE json_valid(o.payload) AND j.value ->> 'hash' IS NOT NULL"
+    " AND (m.id IS NULL OR m.hash != j.value ->> 'hash' OR m.seq != j.value ->> 'seq')"
+    " LIMIT 1"
+)
+
+
 def verify(conn: Connection) -> VerifyReport:
     """Recompute every terminal's hash chain and compare stock_levels with the ledger's sums."""
     m = t.stock_movements
@@ -124,7 +135,21 @@ def verify(conn: Connection) -> VerifyReport:
     cols = (m.c.seq, m.c.id, m.c.product_id, m.c.quantity, m.c.kind, m.c.reason, m.c.reference,
             m.c.unit_cost, m.c.occurred_at, m.c.user_id, m.c.terminal, m.c.prev_hash, m.c.hash)
     result = conn.execution_options(yield_per=5000).execute(select(*cols).order_by(m.c.seq))
-    for (seq, mid, pid, qty, kind, reason, ref, cost, at, uid, term, prev, h) in result:
+    rows = iter(result)
+    while True:
+        try:
+            row = next(rows, None)
+        except OperationalError as exc:  # bytes changed in the file: a field is not text now
+            if "decode" not in str(exc.orig):
+                raise
+            after = max((s for s, _ in heads.values()), default=0)
+            return VerifyReport(False, count, 0, (
+                f"a ledger row after seq={after} cannot be read ({exc.orig}): the file was "
+                "changed outside the register"
+            ))
+        if row is None:
+            break
+        (seq, mid, pid, qty, kind, reason, ref, cost, at, uid, term, prev, h) = row
         count += 1
         expected_prev = heads.get(term, (0, GENESIS))[1]
         if prev != expected_prev:
@@ -141,6 +166,14 @@ def verify(conn: Connection) -> VerifyReport:
                 "contents: the row was changed"
             ))
         heads[term] = (seq, h)
+    # The chain alone cannot show that its newest rows were removed; the outbox events that
+    # carried them still list each one's id, seq and hash.
+    lost = conn.execute(_LISTED_NOT_IN_LEDGER).first()
+    if lost is not None:
+        return VerifyReport(False, count, 0, (
+            f"ledger row seq={lost.seq} (id {lost.id}) that outbox event {lost.event_id} "
+            "carries is missing or changed: a row was removed or rewritten"
+        ))
     sums = dict(conn.execute(
         select(m.c.product_id, func.sum(m.c.quantity)).group_by(m.c.product_id)
     ).all())

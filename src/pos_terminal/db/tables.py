@@ -85,6 +85,8 @@ products = Table(
     Column("max_per_sale", Integer),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("updated_at", String, nullable=False),
+    Column("deposit_code", String),  # retail (0008): deposit_types.code, per base unit
+    Column("tare", Integer),  # retail (0008): base units off a weight entered at the register
     Index("ix_products_name", "name"),
 )
 
@@ -434,4 +436,251 @@ agg_shift_tender = Table(
     Column("shift_id", String, primary_key=True),
     Column("kind", String, primary_key=True),
     Column("amount", Integer, nullable=False),
+)
+
+
+# -- retail rules: promotions, deposits, weighed goods (issue 10, migration 0008) -------------
+# Promotions and deposit types come from the central catalog; ``rule`` is the wire JSON
+# (sync/wire.PromotionRule), turned into engine objects once per catalog version.
+promotions = Table(
+    "promotions", metadata,
+    Column("promo_id", String, primary_key=True),
+    Column("label", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("updated_at", String, nullable=False),
+)
+
+deposit_types = Table(
+    "deposit_types", metadata,
+    Column("code", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tax_code", String),  # NULL: the store's [retail] deposit_tax rule decides
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("updated_at", String, nullable=False),
+)
+
+# Per sale line: the promotion saving (already inside sale_lines.line_discount) and its name,
+# and the tare taken off a weight entered at the register. Only lines that have either.
+sale_line_retail = Table(
+    "sale_line_retail", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sale_id", String, ForeignKey("sales.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("promo_saving", Integer, nullable=False, server_default="0"),
+    Column("promo_label", String, nullable=False, server_default=""),
+    Column("tare", Integer),
+    UniqueConstraint("sale_id", "line_no"),
+)
+
+# Deposits charged on a sale: one row under each item line that carries one (not stock).
+sale_deposits = Table(
+    "sale_deposits", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sale_id", String, ForeignKey("sales.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),  # the item line
+    Column("code", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_amount", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("tax_code", String, nullable=False),
+    Column("rate_ppm", Integer, nullable=False),
+    Column("refunded", Integer, nullable=False, server_default="0"),  # by returns of the item
+    Index("ix_sale_deposits_sale", "sale_id"),
+)
+
+# Empties taken back without a sale: paid out in cash (a paid_out cash movement in the shift)
+# or as a voucher the sale screen takes once as a tender (redeemed_sale_id set then).
+deposit_refunds = Table(
+    "deposit_refunds", metadata,
+    Column("id", String, primary_key=True),
+    Column("refund_no", String, nullable=False, unique=True),
+    Column("completed_at", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("shift_id", String, ForeignKey("shifts.id")),
+    Column("training", Boolean, nullable=False),
+    Column("method", String, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("tax", Integer, nullable=False),
+    Column("lines", Text, nullable=False),  # JSON: [{code, name, qty, unit_amount, amount, tax}]
+    Column("voucher_code", String, unique=True),
+    Column("redeemed_sale_id", String, ForeignKey("sales.id")),
+    Column("redeemed_at", String),
+    CheckConstraint("method IN ('cash', 'voucher')", name="deposit_refund_method"),
+)
+
+# -- stock counts and per-store reorder levels (issue 6: counting; migration 0005) -------------
+count_sessions = Table(
+    "count_sessions", metadata,
+    Column("id", String, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("scope_kind", String, nullable=False),  # department | shelf | sample | all | items
+    Column("scope", Text, nullable=False),  # JSON: the department, codes or sample size chosen
+    Column("blind", Boolean, nullable=False),
+    Column("status", String, nullable=False, server_default="open"),  # open|posted|cancelled
+    Column("recount_units", Integer, nullable=False),  # flag |variance| >= max(units, ppm)
+    Column("recount_ppm", Integer, nullable=False),
+    Column("uncounted", String),  # skip | zero: the manager's choice at posting
+    Column("opened_at", String, nullable=False),
+    Column("opened_by", Integer, ForeignKey("users.id")),
+    Column("closed_at", String),
+    Column("closed_by", Integer, ForeignKey("users.id")),
+    CheckConstraint("status IN ('open', 'posted', 'cancelled')", name="count_session_status"),
+    Index("ix_count_sessions_status", "status"),
+)
+
+# One row per product in a session's scope; counted stays NULL until the product is counted.
+count_lines = Table(
+    "count_lines", metadata,
+    Column("session_id", String, ForeignKey("count_sessions.id"), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("counted", Integer),
+    Column("on_hand_at_count", Integer),  # on-hand when (re)counted: the variance's base
+    Column("counted_at", String),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("sibling_mark", Integer),  # newest sibling_movements.id the on-hand included
+    Column("late", Integer, nullable=False, server_default="0"),  # see services/counting.py
+    Column("recount", Integer, nullable=False, server_default="0"),  # 0 -, 1 flagged, 2 redone
+    Column("first_count", Integer),  # what the count said before a recount replaced it
+    Column("variance", Integer),  # the delta posted
+    Index("ix_count_lines_product", "product_id", "counted_at"),
+)
+
+# A manager's reorder point and par level for this store; a row overrides the catalog's values.
+reorder_levels = Table(
+    "reorder_levels", metadata,
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("reorder_point", Integer),
+    Column("par_level", Integer),
+    Column("updated_at", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+)
+
+# The shrinkage report reads adjustments and count variances of a period through this index.
+Index("ix_stock_movements_kind_at", stock_movements.c.kind, stock_movements.c.occurred_at)
+
+# -- transfers between stores (issue 6: transfers; migration 0007) ----------------------------
+# The other stores the central knows (GET /stores, refreshed by every sync pull): the targets a
+# transfer may name. Empty until the first pull; then a transfer to a store not listed is refused.
+known_stores = Table(
+    "known_stores", metadata,
+    Column("code", String, primary_key=True),
+    Column("name", String, nullable=False, server_default=""),
+    Column("pulled_at", String, nullable=False),
+)
+
+# Transfers this register sent (direction 'out', status 'sent') and transfers to this store
+# pulled from the central (direction 'in'): 'pending' until received here ('received'), or
+# 'closed' once the central no longer lists it (another register of the store received it).
+transfers = Table(
+    "transfers", metadata,
+    Column("id", String, primary_key=True),
+    Column("number", String, nullable=False),
+    Column("direction", String, nullable=False),
+    Column("from_store", String, nullable=False),
+    Column("to_store", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("sent_at", String),
+    Column("received_at", String),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("pulled_at", String),
+    CheckConstraint("direction IN ('out', 'in')", name="transfer_direction"),
+    CheckConstraint("status IN ('sent', 'pending', 'received', 'closed')",
+                    name="transfer_status"),
+    Index("ix_transfers_direction_status", "direction", "status"),
+)
+
+transfer_lines = Table(
+    "transfer_lines", metadata,
+    Column("transfer_id", String, ForeignKey("transfers.id"), primary_key=True),
+    Column("sku", String, primary_key=True),
+    Column("sent", Integer, nullable=False),
+    Column("received", Integer),  # good units put on hand here (NULL until received)
+    Column("damaged", Integer, nullable=False, server_default="0"),  # arrived unsellable
+)
+
+# -- purchase orders and receiving (issue 6: receiving; migration 0006) -----------------------
+# This store's open POs as last pulled from the central (each pull replaces them all).
+purchase_orders = Table(
+    "purchase_orders", metadata,
+    Column("id", String, primary_key=True),
+    Column("number", String, nullable=False),
+    Column("vendor", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("origin", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("sent_at", String),
+    Column("note", String, nullable=False, server_default=""),
+    Column("pulled_at", String, nullable=False),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines", metadata,
+    Column("po_id", String, ForeignKey("purchase_orders.id"), primary_key=True),
+    Column("sku", String, primary_key=True),
+    Column("ordered", Integer, nullable=False),
+    Column("received", Integer, nullable=False),  # at the central, as pulled
+    Column("unit_cost", Integer),
+)
+
+# POs a manager drafted here; sent up as ``purchase_order.drafted`` (same id) and shown as
+# open until a pull brings them back from the central.
+po_drafts = Table(
+    "po_drafts", metadata,
+    Column("id", String, primary_key=True),
+    Column("vendor", String, nullable=False),
+    Column("note", String, nullable=False, server_default=""),
+    Column("lines", Text, nullable=False),  # JSON [{"sku", "quantity", "unit_cost"}]
+    Column("created_at", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("event_id", String, nullable=False),  # its purchase_order.drafted outbox event
+)
+
+# A delivery being received (``open``: survives a restart) and, once ``posted``, its record:
+# ``id`` is then also the ``deliveries`` row and the ``receive`` movements' reference.
+receivings = Table(
+    "receivings", metadata,
+    Column("id", String, primary_key=True),
+    Column("po_id", String),  # NULL: a free delivery from a vendor
+    Column("po_number", String, nullable=False, server_default=""),
+    Column("vendor", String, nullable=False),
+    Column("reference", String, nullable=False, server_default=""),  # the delivery note
+    Column("status", String, nullable=False, server_default="open"),
+    Column("started_at", String, nullable=False),
+    Column("posted_at", String),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("event_id", String),  # the stock.received outbox event, once posted
+    CheckConstraint("status IN ('open', 'posted', 'cancelled')", name="receiving_status"),
+    Index("ix_receivings_status", "status"),
+)
+
+receiving_lines = Table(
+    "receiving_lines", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receiving_id", String, ForeignKey("receivings.id"), nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("sku", String, nullable=False),
+    Column("on_po", Boolean, nullable=False),
+    Column("ordered", Integer, nullable=False, server_default="0"),  # on the PO
+    Column("before", Integer, nullable=False, server_default="0"),  # received earlier
+    Column("counted", Integer, nullable=False, server_default="0"),  # arrived now, all of it
+    Column("damaged", Integer, nullable=False, server_default="0"),  # of counted; not on hand
+    Column("unit_cost", Integer),
+    Column("seq", Integer, nullable=False),  # scan order, for the screen
+    UniqueConstraint("receiving_id", "product_id"),
+)
+
+delivery_discrepancies = Table(
+    "delivery_discrepancies", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receiving_id", String, ForeignKey("receivings.id"), nullable=False),
+    Column("sku", String, nullable=False),
+    Column("kind", String, nullable=False),  # over | short | damaged | unexpected
+    Column("quantity", Integer, nullable=False),
+    Index("ix_delivery_discrepancies_receiving", "receiving_id"),
 )

@@ -86,6 +86,7 @@ def cmd_central(args: argparse.Namespace) -> int:
                     out.line("ok", "config", f"{path}: {central.url}{tls}")
         if central is not None:
             with CentralClient.from_settings(central) as client:
+                client.report(quarantined=figures.quarantined, pending=figures.pending)
                 reachable = _reachable(out, client)
                 if reachable:
                     _token_and_clock(out, client, s.store, s.register, NotEnrolledError,

@@ -4,13 +4,23 @@ Pure and in memory; the checkout service turns a priced cart into one database t
 Quantities are integer base units (pieces, grams, millilitres); a line's gross is
 ``qty × price / price_per`` rounded half away from zero (price_per is 1 for pieces, the pack size
 for a pack with its own price, 1000 for a price per kg or litre).
+
+Retail rules (docs/promotions.md, docs/retail.md):
+- Promotions re-price the cart through a ``PromotionIndex`` after every change (``reprice``);
+  a line's saving is a price reduction only, never a quantity change. A line with a manual
+  discount or a price override is left out of promotions (the cashier's override replaces them).
+- A container deposit rides under its item: ``qty`` units carry ``qty`` deposits (a 6-pack
+  scanned once is six). It is not a stock item, is never discounted, and goes when its item goes.
+- ``tare`` on a line records what was taken off a weight entered at the register.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from pos_terminal.domain.money import allocate, round_div
+from pos_terminal.domain.promotions import EngineLine, PromotionIndex
 from pos_terminal.domain.tax import TaxLine, TaxMode, TaxRounding, line_taxes
 from pos_terminal.errors import InputError, QuantityError, RuleError
 
@@ -33,6 +43,17 @@ def check_quantity(qty: int, unit: str = "each") -> int:
 
 
 @dataclass(frozen=True)
+class Deposit:
+    """A container deposit charged per base unit of an item, taxed with ``tax_code``."""
+
+    code: str
+    name: str
+    amount: int  # per container
+    tax_code: str
+    rate_ppm: int
+
+
+@dataclass(frozen=True)
 class Item:
     """What a scan or a typed code resolved to: one product, possibly in a pack."""
 
@@ -49,6 +70,9 @@ class Item:
     min_age: int | None = None
     max_per_sale: int | None = None
     cost: int | None = None  # unit cost, for the ledger's cost of goods
+    department: str | None = None  # for department promotions
+    deposit: Deposit | None = None  # per base unit (a 6-pack of cans: six)
+    tare: int = 0  # base units taken off a weight entered at the register
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,9 @@ class CartLine:
     discount: int = 0
     original_price: int | None = None
     voided: bool = False
+    promo_saving: int = 0  # set by Cart.reprice
+    promo_labels: tuple[str, ...] = ()
+    tare: int = 0  # taken off the weight entered at the register (measured goods)
 
     @property
     def gross(self) -> int:
@@ -79,32 +106,99 @@ class CartLine:
 
     @property
     def net(self) -> int:
-        return self.gross - self.discount
+        return self.gross - self.discount - self.promo_saving
+
+    @property
+    def manual(self) -> bool:
+        """A cashier's discount or price override: promotions leave this line alone."""
+        return self.discount > 0 or self.original_price is not None
+
+    @property
+    def deposit_count(self) -> int:
+        return self.qty if self.item.deposit is not None and self.item.unit == "each" else 0
 
 
 @dataclass(frozen=True)
 class PricedLine:
     line: CartLine
     gross: int
-    line_discount: int
+    line_discount: int  # manual discount + promotion saving
     sale_discount: int
     amount: int  # after both discounts; tax-inclusive in VAT mode, net in sales-tax mode
     tax: int
     total: int  # what the customer pays for the line
 
+    @property
+    def promo_saving(self) -> int:
+        return self.line.promo_saving
+
+
+@dataclass(frozen=True)
+class PricedDeposit:
+    """The deposit line under item line ``line_no``: ``count`` containers."""
+
+    line_no: int
+    deposit: Deposit
+    count: int
+    amount: int  # count × deposit.amount (tax-inclusive in VAT mode, net in sales-tax mode)
+    tax: int
+    total: int
+
+
+@dataclass(frozen=True)
+class DisplayRow:
+    """One row as the cashier (and the customer display) sees the cart.
+
+    ``kind`` is ``item``, ``promotion`` (the saving under its item, negative amount) or
+    ``deposit`` (the deposit under its item); ``line_no`` is the item line it belongs to.
+    """
+
+    kind: str
+    line_no: int
+    text: str
+    qty: int
+    unit: str
+    amount: int
+
 
 @dataclass(frozen=True)
 class Totals:
     lines: tuple[PricedLine, ...]
-    subtotal: int  # sum of line gross
-    discount: int  # line + sale discounts
+    subtotal: int  # sum of line gross, plus deposits
+    discount: int  # line (manual + promotion) + sale discounts
     tax: int
     total: int
     taxes: tuple[TaxLine, ...]
+    deposits: tuple[PricedDeposit, ...] = ()
 
     @property
     def item_count(self) -> int:
         return sum(1 if p.line.item.unit != "each" else p.line.qty for p in self.lines)
+
+    @property
+    def promo_saving(self) -> int:
+        return sum(p.line.promo_saving for p in self.lines)
+
+    @property
+    def deposit_total(self) -> int:
+        return sum(d.total for d in self.deposits)
+
+    def display_rows(self) -> list[DisplayRow]:
+        """Item rows each followed by its promotion saving and its deposit, in cart order."""
+        deps = {d.line_no: d for d in self.deposits}
+        rows: list[DisplayRow] = []
+        for p in self.lines:
+            ln, item = p.line, p.line.item
+            name = f"{item.name} {item.variant}".strip()
+            rows.append(DisplayRow("item", ln.line_no, name, ln.qty, item.unit, p.gross))
+            if ln.promo_saving:
+                rows.append(DisplayRow("promotion", ln.line_no, " + ".join(ln.promo_labels),
+                                       0, item.unit, -ln.promo_saving))
+            d = deps.get(ln.line_no)
+            if d is not None:
+                rows.append(DisplayRow("deposit", ln.line_no, d.deposit.name, d.count, "each",
+                                       d.amount))
+        return rows
 
 
 @dataclass
@@ -115,6 +209,7 @@ class Cart:
     overrides: list[Override] = field(default_factory=list)
     age_confirmed: int = 0  # the highest age an ID check confirmed in this sale
     age_refused: int | None = None  # the lowest age a check was refused for
+    promotions: PromotionIndex | None = None  # set by the sale session; None: no promotions
     _next_line: int = 1
 
     # -- building -----------------------------------------------------------------------
@@ -186,6 +281,8 @@ class Cart:
         if disc > ln.gross:
             raise InputError("the discount is larger than the line")
         ln.discount = disc
+        if disc:  # the manual discount replaces any promotion on this line
+            ln.promo_saving, ln.promo_labels = 0, ()
 
     def discount_sale(self, amount: int = 0, percent_ppm: int = 0) -> None:
         if amount < 0 or percent_ppm < 0:
@@ -207,10 +304,36 @@ class Cart:
             ln.original_price = ln.price
         ln.price = price
         ln.discount = min(ln.discount, ln.gross)
+        ln.promo_saving, ln.promo_labels = 0, ()  # an override replaces promotions
         detail = f"line {line_no} {ln.item.sku}: {ln.original_price} -> {price}"
         self.overrides.append(replace(override, detail=detail))
 
     # -- pricing ------------------------------------------------------------------------
+    def reprice(self, at: datetime) -> None:
+        """Apply the best promotions valid at ``at`` (local time) to the lines.
+
+        Lines with a manual discount or price override take no part. Voided lines neither.
+        """
+        lines = self.active_lines
+        for ln in self.lines:
+            ln.promo_saving, ln.promo_labels = 0, ()
+        if self.promotions is None or not len(self.promotions):
+            return
+        engine = [
+            EngineLine(ln.line_no, ln.item.product_id, ln.item.sku, ln.item.department, ln.qty,
+                       ln.price, ln.item.unit, ln.price_per)
+            for ln in lines if not ln.manual
+        ]
+        if not engine:
+            return
+        pricing = self.promotions.price(engine, at)
+        for ln in lines:
+            got = pricing.lines.get(ln.line_no)
+            if got is not None:
+                ln.promo_saving, ln.promo_labels = got.saving, got.labels
+        if self.sale_discount:  # a fixed sale discount may not exceed the new subtotal
+            self.sale_discount = min(self.sale_discount, sum(ln.net for ln in lines))
+
     def totals(self, mode: TaxMode, rounding: TaxRounding) -> Totals:
         lines = self.active_lines
         nets = [ln.net for ln in lines]
@@ -219,16 +342,32 @@ class Cart:
         sale_disc = min(sale_disc, sub_net)
         shares = allocate(sale_disc, nets)
         amounts = [n - s for n, s in zip(nets, shares, strict=True)]
+        deposited = [ln for ln in lines if ln.deposit_count]
+        dep_amounts = [
+            ln.deposit_count * ln.item.deposit.amount  # type: ignore[union-attr]
+            for ln in deposited
+        ]
         taxes, breakdown = line_taxes(
-            [(ln.item.tax_code, ln.item.rate_ppm, a) for ln, a in zip(lines, amounts, strict=True)],
+            [(ln.item.tax_code, ln.item.rate_ppm, a) for ln, a in zip(lines, amounts, strict=True)]
+            + [
+                (ln.item.deposit.tax_code, ln.item.deposit.rate_ppm, a)  # type: ignore[union-attr]
+                for ln, a in zip(deposited, dep_amounts, strict=True)
+            ],
             mode,
             rounding,
+        )
+        dep_taxes = taxes[len(lines):]
+        taxes = taxes[: len(lines)]
+        deposits = tuple(
+            PricedDeposit(ln.line_no, ln.item.deposit, ln.deposit_count, a, x,  # type: ignore[arg-type]
+                          a if mode is TaxMode.INCLUSIVE else a + x)
+            for ln, a, x in zip(deposited, dep_amounts, dep_taxes, strict=True)
         )
         priced = tuple(
             PricedLine(
                 line=ln,
                 gross=ln.gross,
-                line_discount=ln.discount,
+                line_discount=ln.discount + ln.promo_saving,
                 sale_discount=s,
                 amount=a,
                 tax=t,
@@ -236,12 +375,13 @@ class Cart:
             )
             for ln, s, a, t in zip(lines, shares, amounts, taxes, strict=True)
         )
-        tax = sum(taxes)
+        tax = sum(taxes) + sum(d.tax for d in deposits)
         return Totals(
             lines=priced,
-            subtotal=sum(ln.gross for ln in lines),
-            discount=sum(ln.discount for ln in lines) + sale_disc,
+            subtotal=sum(ln.gross for ln in lines) + sum(d.amount for d in deposits),
+            discount=sum(ln.discount + ln.promo_saving for ln in lines) + sale_disc,
             tax=tax,
-            total=sum(p.total for p in priced),
+            total=sum(p.total for p in priced) + sum(d.total for d in deposits),
             taxes=tuple(breakdown),
+            deposits=deposits,
         )

@@ -40,7 +40,7 @@ TRAINING_NOTE = "TRAINING MODE - NOT A VALID RECEIPT"
 COPY_BANNER = "*** COPY ***"
 COPY_NOTE = "Duplicate of the original receipt"
 
-TENDER_NAMES = {"cash": "Cash", "card": "Card", "other": "Other"}
+TENDER_NAMES = {"cash": "Cash", "card": "Card", "other": "Other", "voucher": "Voucher"}
 
 
 # -- blocks -------------------------------------------------------------------------------------
@@ -118,6 +118,17 @@ class StoreHeader:
 
 
 @dataclass(frozen=True)
+class DepositRow:
+    """A container deposit printed under its item (or a line of an empties refund)."""
+
+    name: str
+    qty: int  # containers
+    unit_amount: int
+    amount: int
+    tax_code: str = ""
+
+
+@dataclass(frozen=True)
 class SaleLine:
     name: str
     variant: str
@@ -127,8 +138,12 @@ class SaleLine:
     price_per: int
     gross: int  # qty × price / price_per, before discounts
     tax_code: str
-    line_discount: int = 0
+    line_discount: int = 0  # manual discount + promotion saving
     original_price: int | None = None  # set when a supervisor changed the price
+    promo_saving: int = 0  # the promotions' part of line_discount
+    promo_label: str = ""
+    tare: int | None = None  # base units taken off the weight entered at the register
+    deposit: DepositRow | None = None
 
 
 @dataclass(frozen=True)
@@ -466,7 +481,8 @@ def _payments(page: _Page, cur: Currency, payments: Sequence[PaymentRow], refund
 
 
 # -- sale ---------------------------------------------------------------------------------------
-def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str) -> None:
+def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
+               letters: Mapping[str, str] | None = None) -> None:
     name = f"{ln.name} {ln.variant}".strip()
     right = f"{cur.format(ln.gross)} {letter}".rstrip()
     if ln.unit != "each":
@@ -485,10 +501,19 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str) -> None:
         else:
             detail = f"  {ln.qty} × {cur.format(ln.price)}/{ln.price_per} pcs"
         page.pair(detail, right)
+    if ln.tare:
+        page.line(f"  Tare {_qty(ln.tare, ln.unit)}, weighed {_qty(ln.qty + ln.tare, ln.unit)}")
     if ln.original_price is not None and ln.original_price != ln.price:
         page.line(f"  Price changed, was {cur.format(ln.original_price)}")
-    if ln.line_discount:
-        page.pair("  Discount", cur.format(-ln.line_discount))
+    if ln.line_discount - ln.promo_saving:
+        page.pair("  Discount", cur.format(-(ln.line_discount - ln.promo_saving)))
+    if ln.promo_saving:
+        page.pair(f"  {ln.promo_label or 'Promotion'}", cur.format(-ln.promo_saving))
+    if ln.deposit is not None:
+        d = ln.deposit
+        dep_letter = letters.get(d.tax_code, "") if letters else ""
+        page.pair(f"  {d.name} {d.qty} × {cur.format(d.unit_amount)}",
+                  f"{cur.format(d.amount)} {dep_letter}".rstrip())
 
 
 def render_sale(
@@ -504,11 +529,18 @@ def render_sale(
     _meta(page, "Receipt", sale.receipt_no, sale.completed_at, sale.cashier, sale.terminal, tz)
     letters = _tax_letters(sale.taxes, (ln.tax_code for ln in sale.lines))
     for ln in sale.lines:
-        _sale_line(page, cur, ln, letters.get(ln.tax_code, ""))
+        _sale_line(page, cur, ln, letters.get(ln.tax_code, ""), letters)
     page.rule()
     count = sum(1 if ln.unit != "each" else ln.qty for ln in sale.lines)
     page.pair(f"Subtotal ({count} item{'s' if count != 1 else ''})", cur.format(sale.subtotal))
-    line_disc = sum(ln.line_discount for ln in sale.lines)
+    deposits = [ln.deposit for ln in sale.lines if ln.deposit is not None]
+    if deposits:
+        n = sum(d.qty for d in deposits)
+        page.pair(f"  incl. deposits ({n})", cur.format(sum(d.amount for d in deposits)))
+    promo = sum(ln.promo_saving for ln in sale.lines)
+    if promo:
+        page.pair("Promotions", cur.format(-promo))
+    line_disc = sum(ln.line_discount for ln in sale.lines)  # promotions included
     if sale.discount - line_disc:
         page.pair("Sale discount", cur.format(-(sale.discount - line_disc)))
     if sale.discount:
@@ -650,6 +682,102 @@ def render_report(
     return page.document("report", f"{report.kind} {report.shift.number}")
 
 
+# -- tabular reports (sales, movers, stock, low stock, shrinkage, tax) ----------------------------
+MAX_REPORT_ROWS = 60  # longer tables print this many rows and say how many more are in the CSV
+MIN_LABEL = 12  # narrower than this, a row's label goes on its own line above its figures
+LABEL_LINES = 2  # a row's label wraps onto this many lines at most, then ends in "..."
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    label: str
+    values: tuple[str, ...]  # formatted figures, one per ``ReportTable.headers``
+    group: str = ""  # rows of one group print under its heading ("Top movers", a department)
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A report already formatted for people (amounts as text): a label and a few figures
+    per row; ``figures`` reports (X without a shift, sales summary) print as pairs."""
+
+    title: str
+    period: str  # "2026-11-01 to 2026-11-24", or "" for a snapshot (stock)
+    label: str  # the label column's heading
+    headers: tuple[str, ...]
+    rows: tuple[ReportRow, ...]
+    notes: tuple[str, ...] = ()
+    figures: bool = False
+
+
+def _table_rows(page: _Page, table: ReportTable, max_rows: int) -> None:
+    w = page.width
+    cols = [max([len(h)] + [len(r.values[i]) for r in table.rows[:max_rows]])
+            for i, h in enumerate(table.headers)]
+    figures_w = sum(c + 1 for c in cols)
+    one_line = w - figures_w >= MIN_LABEL
+    label_w = w - figures_w if one_line else w
+
+    def figures(values: Sequence[str]) -> str:
+        return "".join(" " + v.rjust(c) for v, c in zip(values, cols, strict=True))
+
+    stacked = figures_w > w  # even the figures alone do not fit: one pair per figure
+    if not stacked:
+        head = figures(table.headers)
+        page.line((_cut(table.label, label_w).ljust(label_w) + head) if one_line
+                  else head.rjust(w), bold=True)
+        page.rule()
+    group = None
+    for row in table.rows[:max_rows]:
+        if row.group != group:
+            group = row.group
+            if group:
+                page.line(_cut(group, w), bold=True)
+        if stacked:
+            page.line(_cut(row.label, w))
+            for h, v in zip(table.headers, row.values, strict=True):
+                page.lines(pair(f"  {h}", v, w))
+        elif one_line:  # the label wraps in its column; the figures go on its last line
+            parts = _wrap(row.label, label_w, LABEL_LINES)
+            page.lines(parts[:-1])
+            page.line(parts[-1].ljust(label_w) + figures(row.values))
+        else:
+            page.line(_cut(row.label, w))
+            page.line(figures(row.values).rjust(w))
+
+
+def render_table(
+    table: ReportTable, store: StoreHeader, width: int, printed_at: str, *,
+    max_rows: int = MAX_REPORT_ROWS, partial_cut: bool = False, tz: tzinfo | None = None,
+    terminal: str = "",
+) -> Document:
+    """A tabular report on receipt paper: title, period, when it was printed, the rows (at most
+    ``max_rows``, then a line saying how many more the CSV export has), notes and a cut."""
+    page = _Page(width)
+    if store.name:
+        page.center(store.name, bold=True)
+    page.center(table.title.upper(), bold=True)
+    if table.period:
+        page.center(table.period)
+    page.pair(f"Printed {_when(printed_at, tz)}", f"Register {terminal}" if terminal else "")
+    page.rule()
+    if table.figures:
+        for row in table.rows[:max_rows]:
+            page.pair(row.label, row.values[0] if row.values else "")
+    elif table.rows:
+        _table_rows(page, table, max_rows)
+    if not table.rows:
+        page.center("(nothing in this period)" if table.period else "(nothing to show)")
+    more = len(table.rows) - max_rows
+    if more > 0:
+        page.line(f"… {more} more row{'s' if more != 1 else ''}, export CSV")
+    if table.notes:
+        page.rule()
+        for note in table.notes:
+            page.line(note)
+    page.add(Cut(partial_cut))
+    return page.document("report", table.title)
+
+
 # -- drawer and test page -----------------------------------------------------------------------
 def render_drawer(width: int) -> Document:
     """A no-sale drawer open: a pulse, nothing printed."""
@@ -721,3 +849,43 @@ def to_text(document: Document) -> str:
         elif isinstance(b, Cut):
             rows.append("✂" + "-" * (w - 1))
     return "\n".join(rows) + "\n"
+
+
+# -- empties (deposit refund without a sale) -----------------------------------------------------
+@dataclass(frozen=True)
+class DepositRefundReceipt:
+    refund_no: str
+    completed_at: str
+    currency: Currency
+    lines: tuple[DepositRow, ...]
+    total: int
+    method: str  # cash | voucher
+    voucher_code: str | None = None
+    cashier: str = ""
+    terminal: str = ""
+    training: bool = False
+
+
+def render_deposit_refund(
+    ref: DepositRefundReceipt, store: StoreHeader, width: int, *, copy: bool = False,
+    drawer: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
+) -> Document:
+    """Empties taken back: a cash slip, or a voucher with its barcode (taken once at a sale)."""
+    page = _Page(width)
+    cur = ref.currency
+    if drawer:
+        page.add(DrawerPulse())
+    _header(page, store, ref.training, copy)
+    page.big("VOUCHER" if ref.method == "voucher" else "DEPOSIT REFUND")
+    _meta(page, "Empties", ref.refund_no, ref.completed_at, ref.cashier, ref.terminal, tz)
+    for d in ref.lines:
+        page.pair(f"{d.name} {d.qty} × {cur.format(d.unit_amount)}", cur.format(d.amount))
+    page.rule()
+    if ref.method == "voucher":
+        page.big_pair("VALUE", f"{cur.code} {cur.format(ref.total)}")
+        page.center("Scan at the till to pay with this voucher. Valid once.")
+    else:
+        page.big_pair("PAID OUT", f"{cur.code} {cur.format(ref.total)}")
+    page.rule()
+    _footer(page, store, ref.voucher_code or ref.refund_no, ref.training, copy, partial_cut)
+    return page.document("deposit", ref.refund_no)

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pos_terminal.domain.money import Currency, round_to_increment
-from pos_terminal.errors import PaymentError
+from pos_terminal.errors import InputError, PaymentError
 
 
 class TenderKind(StrEnum):
     CASH = "cash"
     CARD = "card"
     OTHER = "other"
+    VOUCHER = "voucher"  # a deposit-refund voucher (reference: its code), taken once
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ def looks_like_card_number(text: str) -> bool:
                 if luhn_valid(run[i : i + n]):
                     return True
     return False
+
+
+def plain_text(text: str, what: str = "the text") -> str:
+    """A free-text field (a reason, a note, a label) with no card number in it: card data is
+    never stored, wherever a cashier types it."""
+    if looks_like_card_number(text):
+        raise InputError(f"{what} looks like it holds a card number; card numbers are never "
+                         "stored: leave it out")
+    return text
 
 
 def check_reference(reference: str) -> str:

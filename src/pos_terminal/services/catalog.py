@@ -58,7 +58,8 @@ class ScanHit:
 
 
 def resolve_scan(
-    conn: Connection, scan: str | ScanCode, rules: BarcodeRules = DEFAULT_RULES
+    conn: Connection, scan: str | ScanCode, rules: BarcodeRules = DEFAULT_RULES,
+    deposit_tax: tuple[str, int] | None = None,
 ) -> ScanHit:
     """Resolve a scanned or typed code, with the weight/price/count a label carries.
 
@@ -71,7 +72,7 @@ def resolve_scan(
         except CheckDigitError:
             # A typed SKU may look like a GTIN with a bad check digit (as in resolve()).
             sku = strip_code(scan)
-            item = repo.item_by_sku(conn, sku)
+            item = repo.item_by_sku(conn, sku, deposit_tax)
             if item is None:
                 raise
             return ScanHit(item, 1, ScanCode(sku, ()), item)
@@ -79,11 +80,11 @@ def resolve_scan(
         code = scan
     item = None
     for key in code.keys:
-        item = repo.item_by_key(conn, key)
+        item = repo.item_by_key(conn, key, deposit_tax)
         if item is not None:
             break
     if item is None and not code.variable:
-        item = repo.item_by_sku(conn, code.text)
+        item = repo.item_by_sku(conn, code.text, deposit_tax)
     if item is None:
         what = f"item {code.plu} of in-store code {code.text}" if code.variable else code.text
         raise NotFoundError(f"{what}: unknown barcode; no product has this code")

@@ -16,7 +16,7 @@ from pos_terminal.db.counters import next_number
 from pos_terminal.db.fast import cursor, insert_sql
 from pos_terminal.domain.cart import Cart, Totals
 from pos_terminal.domain.ledger import Movement, MovementKind
-from pos_terminal.domain.tenders import Settlement, Tender, settle
+from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
 from pos_terminal.errors import RuleError
 from pos_terminal.services.context import Context
 from pos_terminal.services.users import write_audit
@@ -31,11 +31,22 @@ _LINE_COLUMNS = (
     "total", "tax_code", "rate_ppm", "negative_stock",
 )
 _TAX_COLUMNS = ("sale_id", "tax_code", "rate_ppm", "base", "tax")
+_RETAIL_COLUMNS = ("sale_id", "line_no", "promo_saving", "promo_label", "tare")
+_DEPOSIT_COLUMNS = (
+    "sale_id", "line_no", "code", "name", "qty", "unit_amount", "amount", "tax", "total",
+    "tax_code", "rate_ppm",
+)
 _PAYMENT_COLUMNS = ("sale_id", "return_id", "kind", "amount", "tendered", "change", "reference")
 _INSERT_SALE = insert_sql(t.sales, _SALE_COLUMNS)
 _INSERT_LINE = insert_sql(t.sale_lines, _LINE_COLUMNS)
 _INSERT_TAX = insert_sql(t.sale_taxes, _TAX_COLUMNS)
 _INSERT_PAYMENT = insert_sql(t.payments, _PAYMENT_COLUMNS)
+_INSERT_RETAIL = insert_sql(t.sale_line_retail, _RETAIL_COLUMNS)
+_INSERT_DEPOSIT = insert_sql(t.sale_deposits, _DEPOSIT_COLUMNS)
+_REDEEM = (
+    "UPDATE deposit_refunds SET redeemed_sale_id = ?, redeemed_at = ? WHERE voucher_code = ? "
+    "AND method = 'voucher' AND redeemed_sale_id IS NULL AND total = ? AND training = ?"
+)
 _LEVEL = "SELECT on_hand FROM stock_levels WHERE product_id = ?"
 _OPEN_SHIFT = "SELECT id FROM shifts WHERE status = 'open'"
 
@@ -111,6 +122,26 @@ class CheckoutService:
             cur.executemany(_INSERT_TAX, [
                 (sale_id, x.code, x.rate_ppm, x.base, x.tax) for x in totals.taxes
             ])
+            retail = [
+                (sale_id, p.line.line_no, p.line.promo_saving, " + ".join(p.line.promo_labels),
+                 p.line.tare or None)
+                for p in totals.lines if p.line.promo_saving or p.line.tare
+            ]
+            if retail:  # promotions and tares only: a plain sale writes nothing more
+                cur.executemany(_INSERT_RETAIL, retail)
+            if totals.deposits:
+                cur.executemany(_INSERT_DEPOSIT, [
+                    (sale_id, d.line_no, d.deposit.code, d.deposit.name, d.count,
+                     d.deposit.amount, d.amount, d.tax, d.total, d.deposit.tax_code,
+                     d.deposit.rate_ppm)
+                    for d in totals.deposits
+                ])
+            for a in settlement.tenders:
+                if a.kind is TenderKind.VOUCHER:
+                    cur.execute(_REDEEM, (sale_id, now, a.reference, a.amount, training))
+                    if cur.rowcount != 1:
+                        raise RuleError(f"voucher {a.reference} is not valid for "
+                                        f"{s.currency.format(a.amount)} or was already used")
             cur.executemany(_INSERT_PAYMENT, [
                 (sale_id, None, str(a.kind), a.amount, a.tendered, a.change, a.reference)
                 for a in settlement.tenders
@@ -131,9 +162,16 @@ class CheckoutService:
                     "total": totals.total, "tax": totals.tax, "discount": totals.discount,
                     "lines": [
                         {"line_no": p.line.line_no, "sku": p.line.item.sku, "qty": p.line.qty,
-                         "amount": p.amount, "tax": p.tax, "total": p.total}
+                         "amount": p.amount, "tax": p.tax, "total": p.total,
+                         **({"promo_saving": p.line.promo_saving} if p.line.promo_saving
+                            else {})}
                         for p in totals.lines
                     ],
+                    **({"deposits": [
+                        {"line_no": d.line_no, "code": d.deposit.code, "qty": d.count,
+                         "amount": d.amount, "tax": d.tax, "total": d.total}
+                        for d in totals.deposits
+                    ]} if totals.deposits else {}),
                     "payments": [
                         {"kind": str(a.kind), "amount": a.amount} for a in settlement.tenders
                     ],

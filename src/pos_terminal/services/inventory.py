@@ -12,9 +12,11 @@ from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Item, check_quantity
 from pos_terminal.domain.ledger import AdjustReason, Movement, MovementKind
+from pos_terminal.domain.tenders import plain_text
 from pos_terminal.errors import InputError, QuantityError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
+from pos_terminal.services.counting import count_one
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class InventoryService:
         self, code: str, quantity: int, reason: str, user_id: int, note: str = ""
     ) -> Posting:
         """A signed correction with a reason code (damaged, expired, theft, ...)."""
+        plain_text(note, "the note")
         try:
             why = AdjustReason(reason)
         except ValueError as exc:
@@ -108,7 +111,8 @@ class InventoryService:
                               {"note": note})
 
     def count(self, code: str, counted: int, user_id: int, expected: int | None = None) -> Posting:
-        """Post a count as a variance delta: counted minus what was expected when counted.
+        """Post a one-item count as a variance delta: counted minus what was expected when
+        counted (a count session of its own, posted at once: services/counting.py).
 
         ``expected`` is the on-hand the counter saw at the moment of counting; when not given,
         the current on-hand is used. Posting a delta (not an absolute level) lets sales made
@@ -116,23 +120,12 @@ class InventoryService:
         """
         if counted < 0:
             raise QuantityError("a counted quantity cannot be negative")
-        s = self.ctx.settings
-        now = utc_now()
         with self.ctx.write() as conn:
             item = resolve(conn, code)
-            exp = ledger.on_hand(conn, item.product_id) if expected is None else expected
-            ref = new_id()
-            conn.execute(insert(t.stock_counts).values(
-                id=ref, product_id=item.product_id, expected=exp, counted=counted,
-                counted_at=now, user_id=user_id))
-            delta = counted - exp
-            moves = [] if delta == 0 else [
-                Movement(new_id(), item.product_id, delta, MovementKind.COUNT_VARIANCE, "count",
-                         ref, item.cost, now, user_id, s.terminal)
-            ]
-            posting = self._post(conn, "stock.counted", ref, moves, {item.product_id: item.sku},
-                                 {"sku": item.sku, "expected": exp, "counted": counted})
-            return posting
+            got = count_one(conn, self.ctx.settings, item, counted, user_id, expected,
+                            utc_now())
+            return Posting(got.reference, got.quantities,
+                           {item.sku: ledger.on_hand(conn, item.product_id)})
 
     def stock(self, code: str, movements: int = 10) -> StockInfo:
         with self.ctx.read() as conn:

@@ -10,7 +10,8 @@ from sqlalchemy import delete, insert, select
 
 from pos_terminal.clock import utc_now
 from pos_terminal.db import tables as t
-from pos_terminal.domain.cart import Cart, CartLine, Item, Override
+from pos_terminal.domain.cart import Cart, CartLine, Deposit, Item, Override
+from pos_terminal.domain.tenders import plain_text
 from pos_terminal.errors import NotFoundError, RuleError
 from pos_terminal.services.context import Context
 
@@ -28,7 +29,7 @@ def cart_to_json(cart: Cart) -> str:
         "lines": [
             {"line_no": ln.line_no, "item": asdict(ln.item), "qty": ln.qty, "price": ln.price,
              "price_per": ln.price_per, "discount": ln.discount,
-             "original_price": ln.original_price}
+             "original_price": ln.original_price, "tare": ln.tare}
             for ln in cart.active_lines
         ],
         "sale_discount": cart.sale_discount,
@@ -38,12 +39,17 @@ def cart_to_json(cart: Cart) -> str:
     })
 
 
+def _item(d: dict[str, Any]) -> Item:
+    dep = d.get("deposit")
+    return Item(**{**d, "deposit": Deposit(**dep) if dep else None})
+
+
 def cart_from_json(text: str) -> Cart:
     d: dict[str, Any] = json.loads(text)
     cart = Cart(
         lines=[
-            CartLine(ln["line_no"], Item(**ln["item"]), ln["qty"], ln["price"], ln["price_per"],
-                     ln["discount"], ln["original_price"])
+            CartLine(ln["line_no"], _item(ln["item"]), ln["qty"], ln["price"], ln["price_per"],
+                     ln["discount"], ln["original_price"], tare=ln.get("tare", 0))
             for ln in d["lines"]
         ],
         sale_discount=d["sale_discount"], sale_discount_ppm=d["sale_discount_ppm"],
@@ -60,6 +66,7 @@ class ParkingService:
     def park(self, cart: Cart, user_id: int, label: str = "") -> int:
         if cart.is_empty:
             raise RuleError("there is nothing to park")
+        plain_text(label, "the label")
         with self.ctx.write() as conn:
             return conn.execute(insert(t.parked_sales).values(
                 parked_at=utc_now(), user_id=user_id, label=label, cart=cart_to_json(cart),

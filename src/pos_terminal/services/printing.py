@@ -14,8 +14,10 @@ for a copy or a training sale; a no-sale open is a ``drawer`` job written with i
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
@@ -25,6 +27,8 @@ from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.receipt import (
+    DepositRefundReceipt,
+    DepositRow,
     Document,
     PaymentRow,
     ReturnLine,
@@ -33,21 +37,25 @@ from pos_terminal.domain.receipt import (
     SaleReceipt,
     StoreHeader,
     TaxRow,
+    render_deposit_refund,
     render_drawer,
     render_report,
     render_return,
     render_sale,
+    render_table,
     to_text,
 )
 from pos_terminal.domain.tax import TaxMode
 from pos_terminal.errors import InputError, NotFoundError, RuleError
 from pos_terminal.hardware.printer_settings import ReceiptSettings
+from pos_terminal.services import report_printing
 from pos_terminal.services.context import Context
+from pos_terminal.services.reports import Period
 from pos_terminal.services.shifts import ShiftReport, ShiftService
 from pos_terminal.services.users import write_audit
 
 DEFAULT_WIDTH = 42
-KINDS = ("receipt", "return", "report", "drawer")
+KINDS = ("receipt", "return", "report", "drawer", "deposit")
 
 
 @dataclass(frozen=True)
@@ -170,6 +178,13 @@ class PrintService:
             return print_queue.enqueue(
                 conn, "report", f"{report.kind}:{report.shift.number}", utc_now())
 
+    def print_table(self, kind: str, period: Period, limit: int = 20) -> int:
+        """Queue a tabular report (sales, movers, stock, low stock, shrinkage, tax, or X with
+        no shift open) by its name; it is computed and laid out when it prints."""
+        ref = report_printing.print_job_reference(kind, period, limit)
+        with self.ctx.write() as conn:
+            return print_queue.enqueue(conn, "report", ref, utc_now())
+
     def no_sale(self, approval: Override) -> int:
         """Open the drawer without a sale: the audit row and the drawer job, one transaction."""
         if approval.action != "no_sale":
@@ -195,6 +210,8 @@ class PrintService:
             drawer = not job.copy and not ret.training and _has_cash(ret.payments)
             return render_return(ret, self.header, w, copy=job.copy, drawer=drawer,
                                  partial_cut=self.partial_cut, tz=self.tz)
+        if job.kind == "report" and job.reference.startswith(report_printing.REFERENCE_PREFIX):
+            return self.table_document(job.reference, w)
         if job.kind == "report":
             rep = self.report(job.reference)
             return render_report(rep, self.header, self.ctx.settings.currency, w, copy=job.copy,
@@ -202,6 +219,11 @@ class PrintService:
                                  terminal=self.ctx.settings.terminal)
         if job.kind == "drawer":
             return render_drawer(w)
+        if job.kind == "deposit":
+            ref = self.deposit_refund_receipt(job.reference)
+            drawer = not job.copy and not ref.training and ref.method == "cash"
+            return render_deposit_refund(ref, self.header, w, copy=job.copy, drawer=drawer,
+                                         partial_cut=self.partial_cut, tz=self.tz)
         raise NotFoundError(f"print job {job.id} has an unknown kind {job.kind!r}")
 
     def document(self, receipt_no: str, width: int | None = None,
@@ -212,6 +234,23 @@ class PrintService:
         job = PrintJob(0, "", kind, ref, copy, "preview", 0, None, receipt_no)
         doc = self.render(job, width)
         return doc.without_drawer()
+
+    def table_document(self, reference: str, width: int | None = None) -> Document:
+        """The paper of a ``table:`` report job, computed now (``report_printing``)."""
+        from pos_terminal.services.reports import ReportService
+
+        kind, period, limit = report_printing.parse_reference(reference)
+        w = width or self.width
+        result = report_printing.run(ReportService(self.ctx, ShiftService(self.ctx)), kind,
+                                     period, limit)
+        cur = self.ctx.settings.currency
+        if isinstance(result, ShiftReport):  # an X report: a shift was opened meanwhile
+            return render_report(result, self.header, cur, w, partial_cut=self.partial_cut,
+                                 tz=self.tz, terminal=self.ctx.settings.terminal)
+        dated = kind not in ("stock", "low-stock", "x")
+        table = report_printing.paper_table(kind, result, cur, dated)
+        return render_table(table, self.header, w, utc_now(), partial_cut=self.partial_cut,
+                            tz=self.tz, terminal=self.ctx.settings.terminal)
 
     def report_text(self, report: ShiftReport) -> str:
         """An X or Z report as on-screen text, laid out as it prints."""
@@ -258,12 +297,18 @@ class PrintService:
                 .where(st.c.sale_id == sale_id).order_by(st.c.tax_code, st.c.rate_ppm)
             ).all()
             pays = conn.execute(select(p).where(p.c.sale_id == sale_id).order_by(p.c.id)).all()
+            retail = {r.line_no: r for r in conn.execute(
+                select(t.sale_line_retail).where(t.sale_line_retail.c.sale_id == sale_id))}
+            deps = {d.line_no: DepositRow(d.name, d.qty, d.unit_amount, d.amount, d.tax_code)
+                    for d in conn.execute(select(t.sale_deposits)
+                                          .where(t.sale_deposits.c.sale_id == sale_id))}
         return SaleReceipt(
             receipt_no=sale.receipt_no, completed_at=sale.completed_at,
             currency=self._currency(sale.currency), tax_mode=TaxMode(sale.tax_mode),
             lines=tuple(
                 SaleLine(ln.name, ln.variant, ln.unit, ln.qty, ln.price, ln.price_per, ln.gross,
-                         ln.tax_code, ln.line_discount, ln.original_price)
+                         ln.tax_code, ln.line_discount, ln.original_price,
+                         *_retail_of(retail.get(ln.line_no)), deps.get(ln.line_no))
                 for ln in lines
             ),
             subtotal=sale.subtotal, discount=sale.discount, tax=sale.tax, total=sale.total,
@@ -332,6 +377,21 @@ class PrintService:
             terminal=self.ctx.settings.terminal, training=bool(ret.training),
         )
 
+    def deposit_refund_receipt(self, refund_id: str) -> DepositRefundReceipt:
+        r = t.deposit_refunds
+        with self.ctx.read() as conn:
+            ref = conn.execute(select(r, t.users.c.name.label("cashier"))
+                               .outerjoin(t.users, t.users.c.id == r.c.user_id)
+                               .where(r.c.id == refund_id)).first()
+        if ref is None:
+            raise NotFoundError(f"deposit refund {refund_id} is not in this register's database")
+        lines = tuple(DepositRow(x["name"], x["qty"], x["unit_amount"], x["amount"],
+                                 x.get("tax_code", "")) for x in json.loads(ref.lines))
+        return DepositRefundReceipt(
+            ref.refund_no, ref.completed_at, self.ctx.settings.currency, lines, ref.total,
+            ref.method, ref.voucher_code, ref.cashier or "", self.ctx.settings.terminal,
+            bool(ref.training))
+
     def _currency(self, code: str | None) -> Currency:
         own = self.ctx.settings.currency
         return own if code is None or code == own.code else Currency.of(code)
@@ -346,7 +406,18 @@ def _find(conn: Connection, number: str) -> tuple[str, str]:
     ret = conn.execute(select(t.returns.c.id).where(t.returns.c.return_no == number)).scalar()
     if ret is not None:
         return "return", ret
+    dep = conn.execute(select(t.deposit_refunds.c.id)
+                       .where(t.deposit_refunds.c.refund_no == number)).scalar()
+    if dep is not None:
+        return "deposit", dep
     raise NotFoundError(f"unknown receipt {number!r}; check the number on the receipt")
+
+
+def _retail_of(row: Any) -> tuple[int, str, int | None]:
+    """(promotion saving, its name, tare) of a sale line's retail row, if it has one."""
+    if row is None:
+        return 0, "", None
+    return row.promo_saving, row.promo_label, row.tare
 
 
 def _has_cash(payments: tuple[PaymentRow, ...]) -> bool:
@@ -356,6 +427,9 @@ def _has_cash(payments: tuple[PaymentRow, ...]) -> bool:
 def _label(kind: str, reference: str, number: str | None) -> str:
     if number:
         return number
+    if kind == "report" and reference.startswith(report_printing.REFERENCE_PREFIX):
+        _, name, start, end, _ = [*reference.split(":"), "", "", "", ""][:5]
+        return f"{name} report" + (f" {start}..{end}" if start else "")
     if kind == "report":
         k, _, n = reference.partition(":")
         return f"{k} report, shift {n}"

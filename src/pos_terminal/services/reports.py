@@ -46,6 +46,9 @@ class Table:
         ]
 
 
+# This store's reorder levels (services/reorder.py) take precedence over the catalog's.
+_RP = "(CASE WHEN r.product_id IS NULL THEN p.reorder_point ELSE r.reorder_point END)"
+_PAR = "(CASE WHEN r.product_id IS NULL THEN p.par_level ELSE r.par_level END)"
 COUNT_FIGURES = frozenset({"shift", "sales", "returns", "no-sale opens"})
 
 
@@ -217,12 +220,12 @@ class ReportService:
         """On hand and its value at cost per product, with a total; or the low-stock list."""
         where = "WHERE p.active = 1"
         if low_only:
-            where += (" AND p.reorder_point IS NOT NULL"
-                      " AND coalesce(v.on_hand, 0) <= p.reorder_point")
+            where += (f" AND {_RP} IS NOT NULL AND coalesce(v.on_hand, 0) <= {_RP}")
         sql = ("SELECT p.sku, p.name, p.variant, coalesce(d.name, ''), p.unit, "
-               "coalesce(v.on_hand, 0), p.reorder_point, p.par_level, p.cost, "
+               f"coalesce(v.on_hand, 0), {_RP}, {_PAR}, p.cost, "
                "coalesce(v.on_hand, 0) * coalesce(p.cost, 0) / p.price_per "
                "FROM products p LEFT JOIN stock_levels v ON v.product_id = p.id "
+               "LEFT JOIN reorder_levels r ON r.product_id = p.id "
                f"LEFT JOIN departments d ON d.id = p.department_id {where} ORDER BY p.sku")
         if limit:
             sql += f" LIMIT {int(limit)}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
@@ -19,7 +19,7 @@ from pos_terminal.db.counters import next_number
 from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.money import round_div
-from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
+from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, plain_text, settle
 from pos_terminal.errors import InputError, NotFoundError, RuleError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
@@ -99,6 +99,7 @@ class ReturnService:
         restock: bool = True, tenders: list[Tender] | None = None, reason: str = "",
     ) -> ReturnResult:
         """Return ``(code, count)`` pairs bought on ``receipt_no``; refunds what was paid."""
+        plain_text(reason, "the reason")
         if not items:
             raise InputError("name at least one item to return")
         now = utc_now()
@@ -128,18 +129,21 @@ class ReturnService:
                         f"{back} already returned"
                     )
             rows = []
+            deposits: list[tuple[int, str, int, int, int]] = []
             for ln, q in _merge(picks):
                 amount = round_div((ln.total - ln.refunded) * q, ln.returnable)
                 tax = round_div((ln.tax - ln.refunded_tax) * q, ln.returnable)
                 rows.append((ln.sale_line_id, ln.product_id, ln.sku, q, amount, tax, ln.cost))
+                deposits += _deposit_refunds(conn, sale_id, ln, q)
             return self._post(conn, rows, sale_id, training, user_id, None, restock, tenders,
-                              reason, now)
+                              reason, now, deposits)
 
     def blind_return(
         self, items: list[tuple[str, int]], user_id: int, approval: Override,
         restock: bool = True, tenders: list[Tender] | None = None, reason: str = "",
     ) -> ReturnResult:
         """Return without a receipt at today's prices; needs a supervisor's approval."""
+        plain_text(reason, "the reason")
         if approval.action != "blind_return":
             raise RuleError("a blind return needs a supervisor's blind-return approval")
         if not items:
@@ -163,10 +167,13 @@ class ReturnService:
         self, conn: Connection, rows: list[tuple[int | None, int, str, int, int, int, int | None]],
         sale_id: str | None, training: bool, user_id: int, approval: Override | None,
         restock: bool, tenders: list[Tender] | None, reason: str, now: str,
+        deposits: list[tuple[int, str, int, int, int]] | None = None,
     ) -> ReturnResult:
         s = self.ctx.settings
-        refund = sum(r[4] for r in rows)
-        tax = sum(r[5] for r in rows)
+        deposits = deposits or []
+        # The item's deposit comes back with it (docs/retail.md): (row id, code, qty, amount, tax)
+        refund = sum(r[4] for r in rows) + sum(d[3] for d in deposits)
+        tax = sum(r[5] for r in rows) + sum(d[4] for d in deposits)
         settlement = settle(refund, tenders or [Tender(TenderKind.CASH)], s.currency)
         return_id = new_id()
         n = next_number(conn, "training_return" if training else "return")
@@ -191,6 +198,9 @@ class ReturnService:
         ])
         if approval is not None:
             write_audit(conn, approval, return_no, now)
+        for d in deposits:
+            conn.execute(update(t.sale_deposits).where(t.sale_deposits.c.id == d[0])
+                         .values(refunded=t.sale_deposits.c.refunded + d[3]))
         restocked = 0
         if not training:
             moves = [
@@ -204,9 +214,24 @@ class ReturnService:
                 "return_id": return_id, "return_no": return_no, "sale_id": sale_id,
                 "refund": refund, "tax": tax, "restock": restock, "blind": sale_id is None,
                 "lines": [{"sku": r[2], "qty": r[3], "amount": r[4], "tax": r[5]} for r in rows],
+                **({"deposits": [{"code": d[1], "qty": d[2], "amount": d[3], "tax": d[4]}
+                                 for d in deposits]} if deposits else {}),
                 "movements": ledger.movement_payload(posted, {r[1]: r[2] for r in rows}),
             })
         return ReturnResult(return_id, return_no, refund, tax, settlement, restocked)
+
+
+def _deposit_refunds(conn: Connection, sale_id: str, ln: SoldLine, q: int
+                     ) -> list[tuple[int, str, int, int, int]]:
+    """The share of line ``ln``'s deposit that returning ``q`` of its units gives back."""
+    d = t.sale_deposits
+    row = conn.execute(select(d.c.id, d.c.code, d.c.qty, d.c.total, d.c.tax, d.c.refunded)
+                       .where(d.c.sale_id == sale_id, d.c.line_no == ln.line_no)).first()
+    if row is None or ln.returnable <= 0:
+        return []
+    amount = round_div((row.total - row.refunded) * q, ln.returnable)
+    tax = round_div(row.tax * q, row.qty)
+    return [(row.id, row.code, q, amount, min(tax, amount))]
 
 
 def _merge(picks: list[tuple[SoldLine, int]]) -> list[tuple[SoldLine, int]]:

@@ -15,6 +15,7 @@ from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import tables as t
 from pos_terminal.db.counters import next_number
 from pos_terminal.domain.cash import count_total, expected_cash
+from pos_terminal.domain.tenders import plain_text
 from pos_terminal.errors import InputError, RuleError
 from pos_terminal.services.context import Context
 
@@ -101,6 +102,7 @@ class ShiftService:
             raise InputError("the amount must be positive")
         if not reason.strip():
             raise InputError("give a reason for the cash movement")
+        plain_text(reason, "the reason")
         with self.ctx.write() as conn:
             sid = self._require_open(conn)
             conn.execute(insert(t.cash_movements).values(

@@ -35,7 +35,9 @@ from pos_terminal.db import tables as t
 from pos_terminal.db.fast import cursor
 from pos_terminal.domain.barcode import normalise
 from pos_terminal.errors import BarcodeError
+from pos_terminal.services import counting
 from pos_terminal.services.context import Context
+from pos_terminal.services.retail import store_rules
 from pos_terminal.sync import wire
 from pos_terminal.sync.status import SyncFigures
 
@@ -138,6 +140,13 @@ class SyncService:
                 select(func.count()).select_from(t.outbox).where(t.outbox.c.status == "pending")
             ).scalar_one())
 
+    def quarantined_count(self) -> int:
+        """Events set aside (the central reports it per register on its dashboard)."""
+        with self.ctx.read() as conn:
+            return int(conn.execute(
+                select(func.count()).select_from(t.outbox)
+                .where(t.outbox.c.status == "quarantined")).scalar_one())
+
     def mark_sent(self, event_ids: Collection[str]) -> int:
         """Mark exactly these events sent (the ids the central holds); returns rows changed."""
         if not event_ids:
@@ -228,6 +237,7 @@ class SyncService:
                     "price_per": p.price_per, "cost": p.cost, "reorder_point": p.reorder_point,
                     "par_level": p.par_level, "min_age": p.min_age,
                     "max_per_sale": p.max_per_sale, "active": p.active, "updated_at": now,
+                    "deposit_code": p.deposit, "tare": p.tare,
                 })
                 if exists is None:
                     created += 1
@@ -250,6 +260,7 @@ class SyncService:
                     conn.execute(t.barcodes.delete().where(
                         t.barcodes.c.key.in_(keys), t.barcodes.c.product_id != pid))
                 repo.replace_barcodes(conn, pid, codes)
+            store_rules(conn, page.promotions, page.deposits, now)  # retail (docs/retail.md)
             warning = (f"{len(skipped)} catalog item(s) not applied: " + "; ".join(skipped[:5])
                        ) if skipped else None
             values: dict[str, Any] = {"catalog_version": page.version}
@@ -281,8 +292,11 @@ class SyncService:
                              m.kind, m.reason, m.reference, m.unit_cost, m.occurred_at, now))
             stored = 0
             if rows:
+                mark = counting.sibling_mark(conn)
                 cur.executemany(_INSERT_SIBLING, rows)
                 stored = max(0, int(cur.rowcount))
+                # sales from before a count, arriving after it (services/counting.py)
+                counting.on_pulled_siblings(conn, self.ctx.settings, mark)
             state = _state(conn)
             if page.cursor > state["movement_cursor"]:
                 conn.execute(update(t.sync_state).where(t.sync_state.c.id == 1).values(
@@ -291,6 +305,20 @@ class SyncService:
                 select(func.count()).select_from(t.sibling_movements)
                 .where(t.sibling_movements.c.product_id.is_(None))).scalar_one()
         return MovementsApplied(max(page.cursor, state["movement_cursor"]), stored, int(unbound))
+
+    def apply_transfers(self, stores: Sequence[wire.StoreRef],
+                        inbound: Sequence[wire.Transfer]) -> Any:
+        """The other stores and the transfers in transit to this store (services/transfers)."""
+        from pos_terminal.services.transfers import TransferService
+
+        return TransferService(self.ctx).apply_pull(stores, inbound)
+
+    def apply_purchase_orders(self, page: wire.PurchaseOrdersPage) -> int:
+        """Replace the pulled open POs with the central's page (one transaction)."""
+        from pos_terminal.services.receiving import replace_purchase_orders
+
+        with self.ctx.write() as conn:
+            return replace_purchase_orders(conn, page)
 
     def reset_cursors(self) -> None:
         """Pull the catalog and sibling movements from the start (a new central); re-pulled

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from pos_terminal.clock import utc_now
 from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Override
+from pos_terminal.domain.tenders import plain_text
 from pos_terminal.domain.users import (
     Role,
     hash_pin,
@@ -137,6 +138,7 @@ class UserService:
         require_role(approver.role, action)
         if not reason.strip():
             raise InputError("give a reason for the override")
+        plain_text(reason, "the reason")
         return Override(action, cashier.id, approver.id, reason.strip())
 
     def log(self, override: Override, reference: str = "") -> None:

@@ -6,7 +6,12 @@ for ``https://`` unless the register was provisioned with ``--insecure`` (``http
 accepted for tests and store LANs). Every failure leaves this module as a ``SyncError``
 (``sync/errors.py``) whose message names the central's URL — never the token.
 
-Tests pass ``transport=httpx.MockTransport(handler)`` to run without a network.
+Every call carries the register's health headers (``wire.Health``): its clock when the request
+is sent (``X-POS-Clock``, so the central can record the clock skew) and, once told with
+:meth:`CentralClient.report`, how many events it has quarantined and still holds.
+
+Tests pass ``transport=httpx.MockTransport(handler)`` to run without a network, and ``clock``
+to play a register whose clock is off.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import json
 import ssl
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -53,9 +60,12 @@ class CentralClient:
     def __init__(
         self, url: str, token: str | None = None, *, verify: bool | str = True,
         timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._token = token
+        self._clock = clock or _utc_now
+        self._figures: dict[str, int | None] = {"quarantined": None, "pending": None}
         ctx: bool | ssl.SSLContext = verify if isinstance(verify, bool) else True
         if isinstance(verify, str):
             try:
@@ -76,9 +86,10 @@ class CentralClient:
             raise SyncError(f"cannot set up a connection to {self.url}: {exc}") from exc
 
     @classmethod
-    def from_settings(cls, s: CentralSettings,
-                      transport: httpx.BaseTransport | None = None) -> CentralClient:
-        return cls(s.url, s.token, verify=s.verify, timeout=s.timeout, transport=transport)
+    def from_settings(cls, s: CentralSettings, transport: httpx.BaseTransport | None = None,
+                      clock: Callable[[], datetime] | None = None) -> CentralClient:
+        return cls(s.url, s.token, verify=s.verify, timeout=s.timeout, transport=transport,
+                   clock=clock)
 
     def __repr__(self) -> str:
         return f"CentralClient({self.url!r})"
@@ -91,6 +102,16 @@ class CentralClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def report(self, *, quarantined: int | None = None, pending: int | None = None) -> None:
+        """Figures sent (as headers) with every following call; None leaves one unchanged."""
+        if quarantined is not None:
+            self._figures["quarantined"] = max(0, quarantined)
+        if pending is not None:
+            self._figures["pending"] = max(0, pending)
+
+    def _health(self) -> dict[str, str]:
+        return wire.Health(_wire_time(self._clock()), **self._figures).headers()
 
     # -- endpoints ------------------------------------------------------------------------------
     def push(self, body: bytes, compress: bool = True, gzipped: bool = False
@@ -114,6 +135,20 @@ class CentralClient:
         params = {"since": since, **({"limit": limit} if limit else {})}
         got = self._call("GET", "/movements", params=params)
         return self._parse(wire.parse_movements_page, got, "/movements")
+
+    def stores(self) -> tuple[wire.StoreRef, ...]:
+        """``GET /stores``: the other stores a transfer may go to."""
+        return self._parse(wire.parse_stores, self._call("GET", "/stores"), "/stores")
+
+    def transfers(self) -> tuple[wire.Transfer, ...]:
+        """``GET /transfers``: transfers in transit to this register's store."""
+        got = self._call("GET", "/transfers")
+        return self._parse(wire.parse_transfers_page, got, "/transfers")
+
+    def purchase_orders(self) -> wire.PurchaseOrdersPage:
+        """``GET /purchase-orders``: this store's open POs (all of them, one page)."""
+        got = self._call("GET", "/purchase-orders")
+        return self._parse(wire.parse_purchase_orders_page, got, "/purchase-orders")
 
     def status(self) -> tuple[wire.Status, Answer]:
         got = self._call("GET", "/status")
@@ -139,6 +174,8 @@ class CentralClient:
     # -- plumbing -------------------------------------------------------------------------------
     def _call(self, method: str, path: str, enrolling: bool = False, **kw: Any) -> Answer:
         where = f"{self.url}{wire.API_PREFIX}{path}"
+        if not enrolling:  # the clock is read last, as close to sending as possible
+            kw["headers"] = {**kw.get("headers", {}), **self._health()}
         started = time.monotonic()
         try:
             resp = self._http.request(method, path, **kw)
@@ -194,6 +231,16 @@ class CentralClient:
             raise CentralServerError(
                 f"{self.url}{wire.API_PREFIX}{path} answered something this register cannot "
                 f"read ({exc}); is the central a newer, incompatible version?", 200) from exc
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _wire_time(when: datetime) -> str:
+    """``2026-11-24T15:04:05.123Z``: the wire's UTC time with milliseconds."""
+    u = when.astimezone(UTC)
+    return u.strftime("%Y-%m-%dT%H:%M:%S.") + f"{u.microsecond // 1000:03d}Z"
 
 
 def _error_of(raw: bytes, status: int) -> tuple[str, str | None]:

@@ -243,6 +243,8 @@ class Product:
     min_age: int | None = None
     max_per_sale: int | None = None
     active: bool = True
+    deposit: str | None = None  # a DepositType code, charged per base unit
+    tare: int | None = None  # base units taken off a weight entered at the register
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -286,6 +288,8 @@ def parse_product(obj: Any, where: str = "product") -> Product:
         min_age=_int(obj, "min_age", where, required=False, lo=0, hi=120),
         max_per_sale=_int(obj, "max_per_sale", where, required=False, lo=1),
         active=active,
+        deposit=_str(obj, "deposit", where, 16, required=False) or None,
+        tare=_int(obj, "tare", where, required=False, lo=0, hi=100_000),
     )
 
 
@@ -355,6 +359,8 @@ class CatalogPage:
     version: int
     products: tuple[Product, ...]
     more: bool = False
+    promotions: tuple[PromotionRule, ...] = ()
+    deposits: tuple[DepositType, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -441,7 +447,7 @@ def parse_catalog_page(obj: Any) -> CatalogPage:
     if not isinstance(items, list):
         raise WireError("products", "expected a list")
     products = tuple(parse_product(p, f"products[{i}]") for i, p in enumerate(items))
-    return CatalogPage(version, products, _bool(body, "more"))
+    return CatalogPage(version, products, _bool(body, "more"), *_retail_lists(body))
 
 
 def parse_enrollment(obj: Any) -> Enrollment:
@@ -495,3 +501,480 @@ def parse_event_movements(obj: Any, where: str = "") -> tuple[Event, list[Moveme
                 raise WireError(f"{mw}[{i}].id", "movement id appears twice in this event")
             seen.add(m.id)
     return event, movements
+
+
+# -- register health (request headers) ----------------------------------------------------------
+# Every authenticated request may carry what the register knows about itself; the central
+# records it per register for the dashboard. Optional: older registers send none, and a value
+# the central cannot read is ignored (health figures never make a request fail).
+CLOCK_HEADER = "X-POS-Clock"  # the register's UTC clock when it sent the request (wire time)
+QUARANTINED_HEADER = "X-POS-Quarantined"  # events the register has set aside (rejected)
+PENDING_HEADER = "X-POS-Pending"  # events still waiting to be sent
+
+
+@dataclass(frozen=True)
+class Health:
+    clock: str | None = None  # wire time (``..Z``)
+    quarantined: int | None = None
+    pending: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.clock is not None:
+            out[CLOCK_HEADER] = self.clock
+        if self.quarantined is not None:
+            out[QUARANTINED_HEADER] = str(self.quarantined)
+        if self.pending is not None:
+            out[PENDING_HEADER] = str(self.pending)
+        return out
+
+
+def parse_health(headers: Any) -> Health | None:
+    """The health headers of a request (a case-insensitive mapping); unreadable values are
+    dropped; None when there are none."""
+    def count(name: str) -> int | None:
+        text = (headers.get(name) or "").strip()
+        return int(text) if text.isdigit() and len(text) <= 18 else None
+
+    clock = (headers.get(CLOCK_HEADER) or "").strip()
+    got = Health(clock if _TIME.match(clock) else None, count(QUARANTINED_HEADER),
+                 count(PENDING_HEADER))
+    return None if got == Health() else got
+
+
+# -- Purchase orders and receiving (additive within v1) ---------------------------------------
+#
+# ``GET /purchase-orders`` → ``{"purchase_orders": [PurchaseOrder, ...]}``: the calling
+# register's store's open POs (status ``sent`` or ``partially_received``), each with its lines
+# (``ordered``, ``received`` so far, ``unit_cost``); the register replaces its copy with it.
+# ``purchase_order.drafted`` payload: ``{"po_id": uuid, "vendor": str, "note": str,
+# "lines": [{"sku", "quantity", "unit_cost"}]}`` (the central stores it as a sent PO).
+# ``stock.received`` may carry ``"po_id"``, ``"vendor"``, ``"lines": [{"sku", "received",
+# "damaged", "unit_cost"}]`` (``received`` went on hand; damaged did not) and
+# ``"discrepancies": [{"sku", "kind", "quantity"}]`` (kind over|short|damaged|unexpected).
+# ``reorder.set`` payload: ``{"sku", "reorder_point", "par_level"}`` (either may be null).
+PO_OPEN_STATUSES = ("sent", "partially_received")
+DISCREPANCY_KINDS = frozenset({"over", "short", "damaged", "unexpected"})
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLine:
+    sku: str
+    ordered: int
+    received: int = 0
+    unit_cost: int | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    id: str
+    number: str
+    vendor: str
+    status: str
+    origin: str
+    created_at: str
+    lines: tuple[PurchaseOrderLine, ...]
+    sent_at: str | None = None
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["lines"] = [ln.__dict__ for ln in self.lines]
+        return d
+
+
+@dataclass(frozen=True)
+class PurchaseOrdersPage:
+    purchase_orders: tuple[PurchaseOrder, ...]
+
+
+@dataclass(frozen=True)
+class PoDraft:
+    """What ``purchase_order.drafted`` carries."""
+
+    po_id: str
+    vendor: str
+    note: str
+    lines: tuple[PurchaseOrderLine, ...]
+
+
+@dataclass(frozen=True)
+class PoReceipt:
+    """The PO part of a ``stock.received`` event: good quantity received per SKU."""
+
+    po_id: str
+    received: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ReorderSet:
+    sku: str
+    reorder_point: int | None
+    par_level: int | None
+
+
+def _lines(items: Any, where: str, qty_key: str) -> tuple[PurchaseOrderLine, ...]:
+    if not isinstance(items, list) or not items:
+        raise WireError(where, "expected a non-empty list")
+    out: list[PurchaseOrderLine] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(items):
+        w = f"{where}[{i}]"
+        ln = _obj(raw, w)
+        sku = _str(ln, "sku", w, 64)
+        if sku in seen:
+            raise WireError(f"{w}.sku", f"SKU {sku} appears twice")
+        seen.add(sku)
+        out.append(PurchaseOrderLine(sku, _int(ln, qty_key, w, lo=1) or 0, 0,
+                                     _int(ln, "unit_cost", w, required=False, lo=0)))
+    return tuple(out)
+
+
+def parse_po_draft(payload: Any, where: str = "payload") -> PoDraft:
+    body = _obj(payload, where)
+    return PoDraft(_uuid(body, "po_id", where), _str(body, "vendor", where, 100),
+                   _str(body, "note", where, 200, required=False),
+                   _lines(body.get("lines"), f"{where}.lines", "quantity"))
+
+
+def parse_po_receipt(payload: Any, where: str = "payload") -> PoReceipt | None:
+    """The PO a ``stock.received`` event fills, or None for a delivery without a PO."""
+    body = _obj(payload, where)
+    if body.get("po_id") is None:
+        return None
+    po_id = _uuid(body, "po_id", where)
+    items = body.get("lines", [])
+    if not isinstance(items, list):
+        raise WireError(f"{where}.lines", "expected a list")
+    got: dict[str, int] = {}
+    for i, raw in enumerate(items):
+        w = f"{where}.lines[{i}]"
+        ln = _obj(raw, w)
+        sku = _str(ln, "sku", w, 64)
+        got[sku] = got.get(sku, 0) + (_int(ln, "received", w, lo=0) or 0)
+        _int(ln, "damaged", w, required=False, lo=0)
+    for i, raw in enumerate(body.get("discrepancies") or []):
+        w = f"{where}.discrepancies[{i}]"
+        d = _obj(raw, w)
+        if d.get("kind") not in DISCREPANCY_KINDS:
+            raise WireError(f"{w}.kind", "expected over, short, damaged or unexpected")
+        _int(d, "quantity", w, lo=0)
+    return PoReceipt(po_id, got)
+
+
+def parse_reorder_set(payload: Any, where: str = "payload") -> ReorderSet:
+    body = _obj(payload, where)
+    return ReorderSet(_str(body, "sku", where, 64),
+                      _int(body, "reorder_point", where, required=False, lo=0),
+                      _int(body, "par_level", where, required=False, lo=0))
+
+
+def parse_purchase_orders_page(obj: Any) -> PurchaseOrdersPage:
+    body = _obj(obj, "answer")
+    items = body.get("purchase_orders")
+    if not isinstance(items, list):
+        raise WireError("purchase_orders", "expected a list")
+    out = []
+    for i, raw in enumerate(items):
+        w = f"purchase_orders[{i}]"
+        po = _obj(raw, w)
+        status = _str(po, "status", w, 20)
+        origin = _str(po, "origin", w, 10)
+        lines = po.get("lines")
+        if not isinstance(lines, list):
+            raise WireError(f"{w}.lines", "expected a list")
+        parsed = []
+        for j, rl in enumerate(lines):
+            lw = f"{w}.lines[{j}]"
+            ln = _obj(rl, lw)
+            parsed.append(PurchaseOrderLine(
+                _str(ln, "sku", lw, 64), _int(ln, "ordered", lw, lo=1) or 0,
+                _int(ln, "received", lw, lo=0) or 0,
+                _int(ln, "unit_cost", lw, required=False, lo=0)))
+        out.append(PurchaseOrder(
+            id=_uuid(po, "id", w), number=_str(po, "number", w, 40),
+            vendor=_str(po, "vendor", w, 100), status=status, origin=origin,
+            created_at=_time(po, "created_at", w), lines=tuple(parsed),
+            sent_at=None if po.get("sent_at") is None else _time(po, "sent_at", w),
+            note=_str(po, "note", w, 200, required=False)))
+    return PurchaseOrdersPage(tuple(out))
+
+
+# -- Retail rules in the catalog (issue 10; additive within v1) --------------------------------
+#
+# A catalog page may carry ``"promotions": [PromotionRule, ...]`` and ``"deposits":
+# [DepositType, ...]`` changed after ``since`` (they take versions from the same counter as the
+# products), and a product may carry ``"deposit": code`` and ``"tare": base units``. Registers
+# that predate these fields ignore them; a page without them means "no change".
+# PromotionRule: ``{"id", "label", "kind": "multibuy"|"bundle"|"department", "version",
+# "active", "window": {...}}`` plus, by kind, ``skus, qty, pay_for|price`` / ``slots: [[sku,
+# ...], ...], price`` / ``department, percent_ppm|amount_off``; docs/promotions.md.
+
+PROMOTION_KINDS = ("multibuy", "bundle", "department")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """A promotion as the central stores and sends it; ``rule`` is the normalised JSON."""
+
+    promo_id: str
+    label: str
+    kind: str
+    rule: dict[str, Any]
+    version: int = 0
+    active: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.rule, "version": self.version, "active": self.active}
+
+
+@dataclass(frozen=True)
+class DepositType:
+    """A container deposit (bottle, can, crate); ``tax_class`` None: the store's rule decides."""
+
+    code: str
+    name: str
+    amount: int
+    tax_class: str | None = None
+    version: int = 0
+    active: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _skus(v: Any, where: str) -> list[str]:
+    if not isinstance(v, list) or not v:
+        raise WireError(where, "expected a non-empty list of SKUs")
+    out = []
+    for i, s in enumerate(v):
+        if not isinstance(s, str) or not s or len(s) > 64:
+            raise WireError(f"{where}[{i}]", "expected a SKU")
+        out.append(s)
+    return sorted(set(out))
+
+
+def _window(v: Any, where: str) -> dict[str, Any]:
+    w = _obj(v, where)
+    out: dict[str, Any] = {}
+    for key in ("start_date", "end_date"):
+        if w.get(key) is not None:
+            if not isinstance(w[key], str) or not _DATE.match(w[key]):
+                raise WireError(f"{where}.{key}", "expected a date like 2026-12-24")
+            out[key] = w[key]
+    for key in ("start_time", "end_time"):
+        if w.get(key) is not None:
+            if not isinstance(w[key], str) or not _HHMM.match(w[key]):
+                raise WireError(f"{where}.{key}", "expected a time like 17:30")
+            out[key] = w[key]
+    if ("start_time" in out) != ("end_time" in out):
+        raise WireError(where, "a daily time window needs both start_time and end_time")
+    if w.get("weekdays") is not None:
+        days = w["weekdays"]
+        if not isinstance(days, list) or not all(
+                isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days):
+            raise WireError(f"{where}.weekdays", "expected a list of 0 (Monday) to 6 (Sunday)")
+        out["weekdays"] = sorted(set(days))
+    return out
+
+
+def _percent_ppm(obj: dict[str, Any], where: str) -> int | None:
+    """``percent_ppm`` as given, or ``percent`` ("12.5" or 10) in parts per million."""
+    if obj.get("percent") is None:
+        return _int(obj, "percent_ppm", where, required=False, lo=1, hi=1_000_000)
+    v = obj["percent"]
+    m = re.match(r"^(\d{1,3})(?:\.(\d{1,4}))?$", str(v)) if not isinstance(v, bool) else None
+    if m is None:
+        raise WireError(f"{where}.percent", "expected a percentage like 10 or 12.5")
+    ppm = int(m.group(1)) * 10_000 + int((m.group(2) or "").ljust(4, "0"))
+    if not 0 < ppm <= 1_000_000:
+        raise WireError(f"{where}.percent", "expected more than 0 and at most 100")
+    return ppm
+
+
+def parse_promotion(obj: Any, where: str = "promotion") -> PromotionRule:
+    """Validate a promotion (catalog page or an import file) into its normalised form."""
+    o = _obj(obj, where)
+    pid = _str(o, "id", where, 64)
+    label = _str(o, "label", where, 60)
+    kind = _str(o, "kind", where, 16)
+    rule: dict[str, Any] = {"id": pid, "label": label, "kind": kind}
+    if kind == "multibuy":
+        rule["skus"] = _skus(o.get("skus"), f"{where}.skus")
+        qty = _int(o, "qty", where, lo=1, hi=1000) or 0
+        pay_for = _int(o, "pay_for", where, required=False, lo=1, hi=qty - 1 if qty > 1 else 0)
+        price = _int(o, "price", where, required=False, lo=0)
+        if (pay_for is None) == (price is None):
+            raise WireError(where, "a multibuy needs either pay_for or a price")
+        rule.update(qty=qty, **({"pay_for": pay_for} if pay_for else {"price": price}))
+    elif kind == "bundle":
+        slots = o.get("slots")
+        if not isinstance(slots, list) or not slots:
+            raise WireError(f"{where}.slots", "expected a list of SKU lists")
+        rule["slots"] = [_skus(s, f"{where}.slots[{i}]") for i, s in enumerate(slots)]
+        rule["price"] = _int(o, "price", where, lo=0)
+    elif kind == "department":
+        rule["department"] = _str(o, "department", where, 100)
+        ppm = _percent_ppm(o, where)
+        off = _int(o, "amount_off", where, required=False, lo=1)
+        if (ppm is None) == (off is None):
+            raise WireError(where, "a department deal needs either a percent or an amount_off")
+        rule.update({"percent_ppm": ppm} if ppm else {"amount_off": off})
+    else:
+        raise WireError(f"{where}.kind", "expected multibuy, bundle or department")
+    if o.get("window") is not None:
+        win = _window(o["window"], f"{where}.window")
+        if win:
+            rule["window"] = win
+    active = o.get("active", True)
+    if not isinstance(active, bool):
+        raise WireError(f"{where}.active", "expected true or false")
+    version = _int(o, "version", where, required=False, lo=0, hi=2**62) or 0
+    return PromotionRule(pid, label, kind, rule, version, active)
+
+
+def parse_deposit(obj: Any, where: str = "deposit") -> DepositType:
+    o = _obj(obj, where)
+    active = o.get("active", True)
+    if not isinstance(active, bool):
+        raise WireError(f"{where}.active", "expected true or false")
+    return DepositType(
+        code=_str(o, "code", where, 16), name=_str(o, "name", where, 60),
+        amount=_int(o, "amount", where, lo=0) or 0,
+        tax_class=_str(o, "tax_class", where, 16, required=False) or None,
+        version=_int(o, "version", where, required=False, lo=0, hi=2**62) or 0,
+        active=active,
+    )
+
+
+def _retail_lists(body: dict[str, Any]
+                  ) -> tuple[tuple[PromotionRule, ...], tuple[DepositType, ...]]:
+    promos, deps = body.get("promotions") or [], body.get("deposits") or []
+    if not isinstance(promos, list):
+        raise WireError("promotions", "expected a list")
+    if not isinstance(deps, list):
+        raise WireError("deposits", "expected a list")
+    return (tuple(parse_promotion(p, f"promotions[{i}]") for i, p in enumerate(promos)),
+            tuple(parse_deposit(d, f"deposits[{i}]") for i, d in enumerate(deps)))
+
+
+# -- Transfers between stores (issue 6; additive within v1) ------------------------------------
+#
+# ``GET /stores`` → ``{"stores": [{"code", "name"}, ...]}``: the stores other than the caller's.
+# ``GET /transfers`` → ``{"transfers": [Transfer, ...]}``: transfers to the caller's store still
+# ``in_transit``, each with its lines ``{"sku", "sent"}``; the register replaces its copy with it.
+# ``stock.transferred_out`` payload: ``{"transfer_id": uuid, "number": "T-S1-R1-000003",
+# "to_store", "lines": [{"sku", "quantity"}], "movements"}`` (``transfer_out``, negative).
+# ``stock.transferred_in`` payload: ``{"transfer_id", "number", "from_store", "lines": [{"sku",
+# "sent", "received", "damaged"}], "discrepancies": [{"sku", "kind", "quantity"}],
+# "movements"}`` (``transfer_in`` for the good units received; damaged ones stay off hand).
+TRANSFER_STATUSES = ("in_transit", "received", "received_with_discrepancies")
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TransferLine:
+    sku: str
+    sent: int
+    received: int = 0
+    damaged: int = 0
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer as ``GET /transfers`` sends it, or as an event describes it."""
+
+    id: str
+    number: str
+    from_store: str
+    to_store: str
+    lines: tuple[TransferLine, ...]
+    status: str = "in_transit"
+    sent_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "number": self.number, "from_store": self.from_store,
+                "to_store": self.to_store, "status": self.status, "sent_at": self.sent_at,
+                "lines": [{"sku": ln.sku, "sent": ln.sent} for ln in self.lines]}
+
+
+def _transfer_lines(items: Any, where: str, keys: tuple[str, ...]) -> tuple[TransferLine, ...]:
+    """Lines keyed by SKU (each once); ``keys`` are the quantity fields, the first required."""
+    if not isinstance(items, list) or not items:
+        raise WireError(where, "expected a non-empty list")
+    out: list[TransferLine] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(items):
+        w = f"{where}[{i}]"
+        ln = _obj(raw, w)
+        sku = _str(ln, "sku", w, 64)
+        if sku in seen:
+            raise WireError(f"{w}.sku", f"SKU {sku} appears twice")
+        seen.add(sku)
+        q = [_int(ln, k, w, required=j == 0, lo=0) or 0 for j, k in enumerate(keys)]
+        out.append(TransferLine(sku, *q))
+    return tuple(out)
+
+
+def parse_transfer_out(payload: Any, where: str = "payload") -> Transfer:
+    """What ``stock.transferred_out`` says: sent quantities per SKU (from_store left empty:
+    the sender is the token's store)."""
+    body = _obj(payload, where)
+    return Transfer(_uuid(body, "transfer_id", where), _str(body, "number", where, 60), "",
+                    _str(body, "to_store", where, 16),
+                    _transfer_lines(body.get("lines"), f"{where}.lines", ("quantity",)))
+
+
+def parse_transfer_in(payload: Any, where: str = "payload") -> Transfer:
+    """What ``stock.transferred_in`` says (to_store left empty: the token's store)."""
+    body = _obj(payload, where)
+    for i, raw in enumerate(body.get("discrepancies") or []):
+        d = _obj(raw, f"{where}.discrepancies[{i}]")
+        if d.get("kind") not in DISCREPANCY_KINDS:
+            raise WireError(f"{where}.discrepancies[{i}].kind",
+                            "expected over, short, damaged or unexpected")
+    return Transfer(_uuid(body, "transfer_id", where),
+                    _str(body, "number", where, 60, required=False),
+                    _str(body, "from_store", where, 16), "",
+                    _transfer_lines(body.get("lines"), f"{where}.lines",
+                                    ("sent", "received", "damaged")))
+
+
+def parse_stores(obj: Any) -> tuple[StoreRef, ...]:
+    body = _obj(obj, "answer")
+    items = body.get("stores")
+    if not isinstance(items, list):
+        raise WireError("stores", "expected a list")
+    out = []
+    for i, raw in enumerate(items):
+        s = _obj(raw, f"stores[{i}]")
+        out.append(StoreRef(_str(s, "code", f"stores[{i}]", 16),
+                            _str(s, "name", f"stores[{i}]", 200, required=False)))
+    return tuple(out)
+
+
+def parse_transfers_page(obj: Any) -> tuple[Transfer, ...]:
+    body = _obj(obj, "answer")
+    items = body.get("transfers")
+    if not isinstance(items, list):
+        raise WireError("transfers", "expected a list")
+    out = []
+    for i, raw in enumerate(items):
+        w = f"transfers[{i}]"
+        tr = _obj(raw, w)
+        status = _str(tr, "status", w, 30)
+        if status not in TRANSFER_STATUSES:
+            raise WireError(f"{w}.status", f"unknown transfer status {status!r}")
+        out.append(Transfer(
+            _uuid(tr, "id", w), _str(tr, "number", w, 60), _str(tr, "from_store", w, 16),
+            _str(tr, "to_store", w, 16), _transfer_lines(tr.get("lines"), f"{w}.lines",
+                                                          ("sent",)),
+            status, None if tr.get("sent_at") is None else _time(tr, "sent_at", w)))
+    return tuple(out)

@@ -65,8 +65,10 @@ from pos_terminal.sync.errors import (
     SyncLockedError,
 )
 from pos_terminal.sync.lock import SyncLock
+from pos_terminal.sync.purchase_orders import pull_purchase_orders
 from pos_terminal.sync.settings import CentralSettings, load_central, lock_path
 from pos_terminal.sync.status import SyncFigures, SyncStatus
+from pos_terminal.sync.transfers import pull_transfers
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ class SyncStore(Protocol):
     def next_batch(self, max_events: int = ..., max_bytes: int = ...,
                    after_seq: int = ...) -> Sequence[OutboxRow]: ...
     def pending_count(self) -> int: ...
+    def quarantined_count(self) -> int: ...
     def mark_sent(self, event_ids: Collection[str]) -> int: ...
     def quarantine(self, rejections: Sequence[tuple[str, str]]) -> int: ...
     def record_failure(self, error: str, event_ids: Sequence[str] = ...) -> None: ...
@@ -109,6 +112,7 @@ class Central(Protocol):
              ) -> wire.EventsAnswer: ...
     def catalog(self, since: int, limit: int | None = ...) -> wire.CatalogPage: ...
     def movements(self, since: int, limit: int | None = ...) -> wire.MovementsPage: ...
+    def report(self, *, quarantined: int | None = ..., pending: int | None = ...) -> None: ...
     def close(self) -> None: ...
 
 
@@ -179,6 +183,7 @@ class Syncer:
         self._accepted = 0  # answers since the batch limit last changed
         self._kill_after = _kill_after()
         self._pending = 0
+        self._quarantined = 0
         self._sender: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
@@ -191,6 +196,8 @@ class Syncer:
         """Send pending events until none is left (raises ``SyncError`` on a failed send)."""
         report = RoundReport()
         self._pending = self.store.pending_count()
+        self._quarantined = self.store.quarantined_count()
+        self.central.report(quarantined=self._quarantined)  # the central shows it per register
         if self._sender is None:
             self._sender = ThreadPoolExecutor(self.in_flight, thread_name_prefix="sync-send")
         flights: deque[tuple[_Batch, Future[wire.EventsAnswer]]] = deque()
@@ -370,6 +377,9 @@ class Syncer:
     def _quarantine(self, items: list[tuple[str, str]], report: RoundReport) -> None:
         n = self.store.quarantine(items)
         report.quarantined += n
+        if n:
+            self._quarantined += n
+            self.central.report(quarantined=self._quarantined)
         self._pending = max(0, self._pending - n)
         for eid, why in items:
             log.warning("outbox event %s quarantined: %s", eid, why)
@@ -407,6 +417,8 @@ class Syncer:
             if not mpage.more or mpage.cursor <= cursor:
                 break
             cursor = mpage.cursor
+        pull_transfers(self.store, self.central)  # other stores, transfers to this store
+        pull_purchase_orders(self.store, self.central)  # this store's open POs
         return report
 
     def round(self, full_catalog: bool = False, stop: threading.Event | None = None
@@ -439,6 +451,18 @@ class _Lazy:
 
     def movements(self, since: int, limit: int | None = None) -> wire.MovementsPage:
         return self._get().movements(since, limit)
+
+    def report(self, *, quarantined: int | None = None, pending: int | None = None) -> None:
+        self._get().report(quarantined=quarantined, pending=pending)
+
+    def stores(self) -> tuple[wire.StoreRef, ...]:
+        return self._get().stores()  # type: ignore[attr-defined]
+
+    def transfers(self) -> tuple[wire.Transfer, ...]:
+        return self._get().transfers()  # type: ignore[attr-defined]
+
+    def purchase_orders(self) -> wire.PurchaseOrdersPage:
+        return self._get().purchase_orders()  # type: ignore[attr-defined]
 
     def close(self) -> None:
         if self._client is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -22,7 +23,9 @@ def build(app: App) -> MainWindow:
     return MainWindow(app)
 
 
-def run(data_dir: Path) -> int:
+def run(data_dir: Path, customer_window: bool = False, demo: bool = False) -> int:
+    """``customer_window``: also open the customer display as a normal window; ``demo``: on a
+    second screen, open it there full screen even when the register's config does not ask."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     qapp = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(qapp, QApplication)
@@ -35,8 +38,11 @@ def run(data_dir: Path) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with register:
+        if demo and len(qapp.screens()) > 1 and not register.display.customer.enabled:
+            shown = replace(register.display.customer, enabled=True)
+            register.display = replace(register.display, customer=shown)
         window = build(register)
-        devices = Devices(window, register.scanner)
+        devices = Devices(window, register.scanner, customer_window=customer_window)
         window.show()
         quit_after = os.environ.get("POS_TERMINAL_QUIT_AFTER_MS", "")
         if quit_after.isdigit():  # smoke tests of a built bundle: show the window, then quit

@@ -13,6 +13,7 @@ class DeviceBridge(QObject):
     scanner_state = Signal(str)
     printer_state = Signal(str, int)  # state, jobs waiting
     sync_state = Signal(str)
+    pole_state = Signal(str)  # the customer's pole display
 
     def on_scan(self, frame: object) -> None:
         self.scanned.emit(frame)
@@ -25,3 +26,6 @@ class DeviceBridge(QObject):
 
     def on_sync_state(self, state: str) -> None:
         self.sync_state.emit(state)
+
+    def on_pole_state(self, state: str) -> None:
+        self.pole_state.emit(state)

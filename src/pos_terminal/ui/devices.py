@@ -12,6 +12,7 @@ from pos_terminal.hardware.scanner_settings import ScannerSettings
 from pos_terminal.hardware.serial_scanner import SerialScanner
 from pos_terminal.services.sync import build_worker
 from pos_terminal.ui.bridge import DeviceBridge
+from pos_terminal.ui.customer_display import CustomerDisplay
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.wedge_filter import WedgeFilter
 
@@ -20,8 +21,14 @@ class Devices:
     """The scanner and the print worker of one window; ``stop()`` when the window closes."""
 
     def __init__(self, window: MainWindow, settings: ScannerSettings,
-                 printer: PrinterSettings | None = None) -> None:
+                 printer: PrinterSettings | None = None, customer_window: bool = False) -> None:
         app = window.app
+        # The customer's window and pole display ([customer_display], [pole_display]);
+        # ``customer_window`` opens it as a normal window (the demo's --customer-display).
+        self.display: CustomerDisplay | None = None
+        if app.display.wanted or customer_window:
+            self.display = CustomerDisplay(window, app.display, windowed=customer_window)
+            self.display.start()
         self.printer = PrintWorker.create(app.printing, printer or app.printer,
                                           window.bridge.on_printer_state)
         window.job_queued.connect(self.printer.notify)
@@ -50,6 +57,8 @@ class Devices:
             window.scanner_label.setText("scanner: none (type codes)")
 
     def stop(self) -> None:
+        if self.display is not None:
+            self.display.stop()
         self.printer.stop()
         if self.sync is not None:
             self.sync.stop()

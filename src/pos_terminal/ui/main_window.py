@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QLabel,
@@ -29,15 +30,18 @@ from pos_terminal.domain.cart import Override
 from pos_terminal.domain.scan import ScanCode, ScanFrame
 from pos_terminal.domain.users import Role
 from pos_terminal.errors import PosError
-from pos_terminal.services.sale_session import SaleSession
 from pos_terminal.services.shifts import ShiftReport
 from pos_terminal.services.users import User
 from pos_terminal.ui.bridge import DeviceBridge
+from pos_terminal.ui.counting_screen import CountScreen
 from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, ChoiceDialog, TextDialog
 from pos_terminal.ui.login import LoginScreen, OpenShiftScreen
+from pos_terminal.ui.receiving_screen import ReceivingScreen
 from pos_terminal.ui.returns_screen import ReturnsScreen
 from pos_terminal.ui.sale_screen import SaleScreen
+from pos_terminal.ui.stock_dialogs import LowStockBadge, open_stock_dialog
 from pos_terminal.ui.tasks import Runner
+from pos_terminal.ui.transfer_screens import TransferInScreen, TransferOutScreen
 from pos_terminal.ui.widgets import set_role
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,17 @@ class MainWindow(QMainWindow):
         self.open_shift = OpenShiftScreen(self)
         self.sale = SaleScreen(self)
         self.returns = ReturnsScreen(self)
+        self.receiving = ReceivingScreen(self)  # manager menu → Receive a delivery
+        self.stack.addWidget(self.receiving)
+        self.receiving.done.connect(self._show_sale)
+        self.transfer_out = TransferOutScreen(self)  # manager menu → Send stock to a store
+        self.transfer_in = TransferInScreen(self)  # manager menu → Receive a transfer
+        for screen in (self.transfer_out, self.transfer_in):
+            self.stack.addWidget(screen)
+            screen.done.connect(self._show_sale)
+        self.count = CountScreen(self)  # manager menu → Stock count
+        self.stack.addWidget(self.count)
+        self.count.done.connect(self._show_sale)
         for w in (self.login, self.open_shift, self.sale, self.returns):
             self.stack.addWidget(w)
         self.login.signed_in.connect(self._signed_in)
@@ -94,7 +109,12 @@ class MainWindow(QMainWindow):
         self.sync_label = QLabel("sync: not set up", self)
         for w in (self.store_label, self.cashier_label, self.training_label):
             bar.addWidget(w)
-        for w in (self.scanner_label, self.printer_label, self.sync_label):
+        self.low_stock_badge = LowStockBadge(self)  # refreshed after postings and sync
+        self.low_stock_badge.connect_to(self.login.signed_in, self.sale.sale_done,
+                                        self.returns.refunded, self.count.posted,
+                                        self.bridge.sync_state)
+        for w in (self.low_stock_badge, self.scanner_label, self.printer_label,
+                  self.sync_label):
             bar.addPermanentWidget(w)
         self.refresh_status()
 
@@ -134,9 +154,7 @@ class MainWindow(QMainWindow):
         self.training = training
         self.cashier_label.setText(f"{user.name} ({user.role.name.lower()})")
         self.training_label.setVisible(training)
-        session = SaleSession(self.app.ctx, self.app.checkout, self.app.parking, self.app.users,
-                              user, training, self.app.scanner.rules)
-        self.sale.start(session)
+        self.sale.start(self.app.sale_session(user, training))
 
         def route(shift: Any) -> None:
             if shift is None:
@@ -161,9 +179,16 @@ class MainWindow(QMainWindow):
         A garbled frame is shown as an error and adds nothing.
         """
         current = self.stack.currentWidget()
+        modal = QApplication.activeModalWidget()  # a dialog that takes scans gets them
+        text = scan if isinstance(scan, str) else scan.code.text if scan.code else None
+        if text is not None and modal is not None and hasattr(modal, "handle_scan"):
+            modal.handle_scan(text)
+            return
         if isinstance(scan, ScanFrame):
             if scan.code is None:
-                target = current if current in (self.sale, self.returns) else self.sale
+                target = (current if current in (self.sale, self.returns, self.receiving,
+                                                 self.transfer_out, self.transfer_in)
+                          else self.sale)
                 target.message.error(scan.error or "unreadable scan; scan again")
                 return
             code: str | ScanCode = scan.code
@@ -173,6 +198,12 @@ class MainWindow(QMainWindow):
             self.sale.handle_scan(code)
         elif current is self.returns:
             self.returns.handle_scan(code if isinstance(code, str) else code.text)
+        elif current is self.receiving:
+            self.receiving.handle_scan(code if isinstance(code, str) else code.text)
+        elif current is self.count:
+            self.count.handle_scan(code if isinstance(code, str) else code.text)
+        elif current is self.transfer_out or current is self.transfer_in:
+            current.handle_scan(code if isinstance(code, str) else code.text)
 
     def log_out(self) -> None:
         if self.sale.session is not None and not self.sale.session.cart.is_empty:
@@ -226,7 +257,15 @@ class MainWindow(QMainWindow):
             return
         dlg = ChoiceDialog(self, "Manager", [("Reports", "reports"),
                                              ("Import a catalog file (CSV)", "import"),
-                                             ("Sync events the central refused", "quarantine")])
+                                             ("Sync events the central refused", "quarantine"),
+                                             ("Receive a delivery (purchase orders)", "receive"),
+                                             ("Send stock to another store", "transfer_out"),
+                                             ("Receive a transfer from another store",
+                                              "transfer_in"),
+                                             ("Stock count", "count"),
+                                             ("Adjust stock (damaged, expired, theft…)",
+                                              "adjust"),
+                                             ("Low stock and reorder levels", "low_stock")])
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         if dlg.value == "reports":
@@ -237,6 +276,21 @@ class MainWindow(QMainWindow):
             self.import_catalog()
         elif dlg.value == "quarantine":
             self.runner.run(self.app.sync.quarantined, self._show_quarantine, self.fail)
+        elif dlg.value == "receive":
+            self.stack.setCurrentWidget(self.receiving)
+            self.receiving.start()
+            return
+        elif dlg.value == "count":
+            self.stack.setCurrentWidget(self.count)
+            self.count.start()
+            return
+        elif dlg.value in ("adjust", "low_stock"):
+            open_stock_dialog(self, str(dlg.value))
+        elif dlg.value in ("transfer_out", "transfer_in"):
+            screen = self.transfer_out if dlg.value == "transfer_out" else self.transfer_in
+            self.stack.setCurrentWidget(screen)
+            screen.start()
+            return
         self.sale.focus_scan()
 
     def _show_quarantine(self, events: list[Any]) -> None:

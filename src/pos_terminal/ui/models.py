@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
-from pos_terminal.domain.cart import PricedLine, Totals
+from pos_terminal.domain.cart import DisplayRow, PricedDeposit, PricedLine, Totals
 from pos_terminal.domain.money import Currency
 
 Index = QModelIndex | QPersistentModelIndex
@@ -27,14 +28,25 @@ class CartModel(QAbstractTableModel):
         super().__init__()
         self.currency = currency
         self.lines: tuple[PricedLine, ...] = ()
+        # one row per item, then its promotion saving and its deposit (Totals.display_rows)
+        self.rows: list[tuple[DisplayRow, PricedLine, PricedDeposit | None]] = []
 
     def set_totals(self, totals: Totals) -> None:
         self.beginResetModel()
         self.lines = totals.lines
+        by_no = {p.line.line_no: p for p in totals.lines}
+        deps = {d.line_no: d for d in totals.deposits}
+        self.rows = [(r, by_no[r.line_no], deps.get(r.line_no) if r.kind == "deposit" else None)
+                     for r in totals.display_rows()]
         self.endResetModel()
 
+    def item_row(self, line_no: int) -> int:
+        """The table row of an item line (its promotion / deposit rows follow it)."""
+        return next(i for i, (r, _, _) in enumerate(self.rows)
+                    if r.kind == "item" and r.line_no == line_no)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lines)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(self.HEADERS)
@@ -49,13 +61,22 @@ class CartModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        p = self.lines[index.row()]
+        row, p, dep = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and row.kind == "promotion":
+            return QColor("#1b7f3b")  # a saving reads as good news
+        if role == Qt.ItemDataRole.ForegroundRole and row.kind == "deposit":
+            return QColor("#555555")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         fmt = self.currency.format
+        if row.kind == "promotion":
+            return {1: f"    ★ {row.text}", 4: f"-{fmt(-row.amount)}"}.get(col, "")
+        if row.kind == "deposit" and dep is not None:
+            return {1: f"    + {row.text}", 2: str(dep.count), 3: fmt(dep.deposit.amount),
+                    5: fmt(dep.total)}.get(col, "")
         item = p.line.item
         if col == 0:
             return str(p.line.line_no)
@@ -75,9 +96,9 @@ class CartModel(QAbstractTableModel):
                 f"/{p.line.price_per}")
             return fmt(p.line.price) + per
         if col == 4:
-            d = p.line_discount + p.sale_discount
+            d = p.line.discount + p.sale_discount  # the promotion shows on its own row
             return f"-{fmt(d)}" if d else ""
-        return fmt(p.total)
+        return fmt(p.total + p.line.promo_saving) if p.line.promo_saving else fmt(p.total)
 
     def line_no(self, row: int) -> int:
-        return self.lines[row].line.line_no
+        return self.rows[row][0].line_no

@@ -1,4 +1,5 @@
-"""The reports window: charts (pyqtgraph) and tables, CSV export, X/Z to the receipt printer.
+"""The reports window: charts (pyqtgraph) and tables, CSV export, every report to the receipt
+printer (queued in the durable print queue; long tables are cut short on paper).
 
 Every report is computed by the report service on the database thread; this window only
 draws what comes back. pyqtgraph is imported here, when the window opens, to keep start-up fast.
@@ -37,6 +38,11 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CHARTED = {"Sales by hour": "hour", "Sales by day": "day", "Sales by department": "department"}
 KINDS = ("Sales by hour", "Sales by day", "Sales by department", "Top and slow movers",
          "Stock on hand", "Low stock", "Shrinkage", "Tax summary", "X report")
+# the same reports by their ``pos-terminal report`` names (services/report_printing.py)
+PRINT_NAMES = dict(zip(KINDS, ("hourly", "daily", "departments", "movers", "stock",
+                               "low-stock", "shrinkage", "tax", "x"), strict=True))
+GRID_ROWS = 2000  # the table shows this many rows (a million-product stock list would stall
+# the window); CSV export and the printer get the report itself
 
 
 class ReportsView(QDialog):
@@ -135,7 +141,12 @@ class ReportsView(QDialog):
         self.table_data = table
         self.title.setText(table.title + ("  —  " + "; ".join(table.notes) if table.notes
                                           else ""))
-        rows = table.formatted(self.currency)
+        shown = table.rows[:GRID_ROWS]
+        if len(table.rows) > GRID_ROWS:
+            self.title.setText(self.title.text() + f"  —  showing {GRID_ROWS:,} of "
+                               f"{len(table.rows):,} rows: Export CSV has them all")
+        rows = Table(table.title, table.columns, shown, table.money,
+                     figures=table.figures).formatted(self.currency)
         self.grid.clear()
         self.grid.setColumnCount(len(table.columns))
         self.grid.setRowCount(len(rows))
@@ -148,7 +159,6 @@ class ReportsView(QDialog):
                 self.grid.setItem(i, j, item)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.chart(table)
-        self.print_button.setEnabled(self.last_shift is not None)
 
     def chart(self, table: Table) -> None:
         import pyqtgraph as pg
@@ -187,14 +197,31 @@ class ReportsView(QDialog):
         self.message.info(f"saved {path}")
 
     def print_report(self) -> None:
-        if self.last_shift is None:
-            self.message.error("X and Z reports print on the receipt printer")
+        """Queue what is shown for the receipt printer (the print worker prints it)."""
+        if self.table_data is None:
+            self.message.error("run a report first")
             return
-        report = self.last_shift
-        self.window_.runner.run(lambda: self.app.printing.print_report(report),
-                                lambda _j: (self.window_.job_queued.emit(),
-                                            self.message.info("report sent to the printer")),
-                                self.failed)
+        printing = self.app.printing
+        if self.last_shift is not None:
+            report = self.last_shift
+
+            def queue() -> int:
+                return printing.print_report(report)
+        else:
+            try:
+                period = self.period()
+            except Exception as exc:  # a bad date range: shown, nothing queued
+                self.message.error(str(exc))
+                return
+            name = PRINT_NAMES[self.kind.currentText()]
+
+            def queue() -> int:
+                return printing.print_table(name, period)
+        self.window_.runner.run(queue, self.queued, self.failed)
+
+    def queued(self, _job: int) -> None:
+        self.window_.job_queued.emit()
+        self.message.info("report sent to the receipt printer")
 
 
 def open_reports(window: MainWindow) -> QWidget:

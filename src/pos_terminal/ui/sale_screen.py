@@ -32,6 +32,7 @@ from pos_terminal.domain.scan import ScanCode
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import NotFoundError, PosError
 from pos_terminal.services.catalog import ScanHit
+from pos_terminal.services.deposits import looks_like_voucher
 from pos_terminal.services.sale_session import Approver, SaleSession
 from pos_terminal.ui.dialogs import (
     AgeCheckDialog,
@@ -42,6 +43,7 @@ from pos_terminal.ui.dialogs import (
     OverrideDialog,
     TextDialog,
 )
+from pos_terminal.ui.empties import EmptiesDialog
 from pos_terminal.ui.models import CartModel
 from pos_terminal.ui.tender import TenderDialog
 from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
@@ -58,6 +60,9 @@ class SaleScreen(QWidget):
 
     sale_done = Signal(object)
     go_returns = Signal()
+    # For the customer display: the priced cart after every change, the tenders once given.
+    cart_changed = Signal(object)  # Totals
+    tendered = Signal(object)  # list[Tender]
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -79,11 +84,14 @@ class SaleScreen(QWidget):
         left = QVBoxLayout()
         entry = QHBoxLayout()
         self.scan_field = QLineEdit(self)
-        self.scan_field.setPlaceholderText("Scan, or type a barcode, SKU or name  (3* = quantity)")
+        self.scan_field.setPlaceholderText("Scan, or type a code or name  (3* = qty)")
         self.scan_field.returnPressed.connect(self._on_enter)
         self.mult_label = QLabel("", self)
         entry.addWidget(self.scan_field, 1)
         entry.addWidget(self.mult_label)
+        # empties (deposit return without a sale) beside the scan field: the grid is full
+        self.empties_button = FunctionButton("Shift+F8", "Empties", self.empties, self)
+        entry.addWidget(self.empties_button)
         left.addLayout(entry)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -102,7 +110,9 @@ class SaleScreen(QWidget):
         self.subtotal_label = QLabel("", self)
         self.discount_label = QLabel("", self)
         self.tax_label = QLabel("", self)
-        for w in (self.count_label, self.subtotal_label, self.discount_label, self.tax_label):
+        self.retail_label = QLabel("", self)  # promotions, deposits, vouchers
+        for w in (self.count_label, self.subtotal_label, self.discount_label, self.tax_label,
+                  self.retail_label):
             set_role(w, "muted")
             right.addWidget(w)
         cap = QLabel("TOTAL", self)
@@ -148,6 +158,7 @@ class SaleScreen(QWidget):
             ("Shift+F7", "Log out", self.window_.log_out, ""),
         ]
         self.buttons: dict[str, FunctionButton] = {}
+        self.buttons["Empties"] = self.empties_button
         for i, (key, text, slot, role) in enumerate(actions):
             b = FunctionButton(key, text, slot, self, role)
             self.buttons[text] = b
@@ -175,9 +186,11 @@ class SaleScreen(QWidget):
         self.discount_label.setText(f"Discounts: -{fmt(t.discount)}" if t.discount else "")
         self.tax_label.setText(f"Tax: {fmt(t.tax)}")
         self.total_label.setText(fmt(t.total))
+        self._retail_totals(t)
         self.mult_label.setText(f"× {self.multiplier}" if self.multiplier > 1 else "")
+        self.cart_changed.emit(t)
         if t.lines:
-            self.table.selectRow(len(t.lines) - 1)
+            self.table.selectRow(self.model.item_row(t.lines[-1].line.line_no))
             self.table.scrollToBottom()
 
     def fail(self, exc: BaseException) -> None:
@@ -219,6 +232,9 @@ class SaleScreen(QWidget):
         if self.session is None:
             return
         session = self.session
+        if looks_like_voucher(code if isinstance(code, str) else code.text):
+            self._voucher(code if isinstance(code, str) else code.text)
+            return
         count = self.multiplier
         self.multiplier = 1
         if self.change_label.text():
@@ -410,16 +426,18 @@ class SaleScreen(QWidget):
             self.message.error("scan an item first")
             return
         session = self.session
-        taken: list[Tender] = []
+        taken: list[Tender] = list(session.vouchers)  # empties vouchers pay first
         while True:
             dlg = TenderDialog(self, session.totals().total, self.currency, taken)
             if dlg.exec() == QDialog.DialogCode.Accepted:
                 break
-            taken = [t for t in dlg.tenders if t.kind is not TenderKind.CASH]
+            taken = [t for t in dlg.tenders
+                     if t.kind not in (TenderKind.CASH, TenderKind.VOUCHER)]
             if not taken or self._void_tenders(taken):
                 self.focus_scan()
                 return
         tenders = dlg.tenders
+        self.tendered.emit(tenders)
         self.window_.runner.run(lambda: session.complete(tenders), self._completed, self.fail)
 
     def _void_tenders(self, taken: list[Tender]) -> bool:
@@ -518,4 +536,46 @@ class SaleScreen(QWidget):
 
     def show_text(self, title: str, text: str) -> None:
         TextDialog(self, title, text).exec()
+        self.focus_scan()
+
+    # -- retail: promotions, deposits, empties and vouchers (docs/retail.md) ------------------
+    def _retail_totals(self, t: Any) -> None:
+        assert self.session is not None
+        fmt = self.currency.format
+        parts = []
+        if t.promo_saving:
+            parts.append(f"Promotions: -{fmt(t.promo_saving)}")
+        if t.deposits:
+            parts.append(f"Deposits ({sum(d.count for d in t.deposits)}): "
+                         f"{fmt(t.deposit_total)}")
+        if self.session.vouchers:
+            parts.append(f"Vouchers: -{fmt(self.session.voucher_total)}")
+        self.retail_label.setText("\n".join(parts))
+        self.retail_label.setVisible(bool(parts))
+
+    def _voucher(self, code: str) -> None:
+        """An empties voucher scanned: taken as a tender at payment (once)."""
+        session = self.session
+        assert session is not None
+
+        def done(tender: Tender) -> None:
+            self.message.info(f"voucher {code}: {self.currency.format(tender.amount or 0)} "
+                              "taken off at payment")
+            self.refresh()
+
+        self.window_.runner.run(lambda: session.add_voucher(code), done, self.fail)
+
+    def empties(self) -> None:
+        """Empties brought back without a sale: counted, then paid in cash or as a voucher."""
+        if self.session is None:
+            return
+        session = self.session
+        dlg = EmptiesDialog(self, self.window_.runner, self.app.deposits, self.currency,
+                            session.cashier.id, session.training)
+        dlg.exec()
+        if dlg.result_ is not None:
+            r = dlg.result_
+            what = "voucher printed" if r.method == "voucher" else "pay out in cash"
+            self.message.info(f"empties {r.refund_no}: {self.currency.format(r.total)} — {what}")
+            self.window_.show_preview(r.refund_no, self.preview)
         self.focus_scan()
