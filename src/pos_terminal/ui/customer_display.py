@@ -238,6 +238,7 @@ class CustomerDisplay(QObject):
             self.pole_state = f"pole display: connecting to {settings.pole.port}"
         self.status = QLabel("", window)
         window.statusBar().addPermanentWidget(self.status)
+        self.status.hide()
         self._stopped = False
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
@@ -308,7 +309,9 @@ class CustomerDisplay(QObject):
         self._status()
 
     def _status(self) -> None:
-        self.status.setText(", ".join(s for s in (self.screen_state, self.pole_state) if s))
+        text = ", ".join(s for s in (self.screen_state, self.pole_state) if s)
+        self.status.setText(text)
+        self.status.setVisible(bool(text))  # an empty label still takes a boxed slot
 
     # -- the sale -------------------------------------------------------------------------
     def cart_changed(self, totals: Any) -> None:

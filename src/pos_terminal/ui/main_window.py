@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
     # -- status bar -------------------------------------------------------------------------
     def _status_bar(self) -> None:
         bar = self.statusBar()
+        bar.setSizeGripEnabled(False)  # full screen at the till: nothing to resize
         s = self.app.settings
         self.store_label = QLabel(f"{s.store} / {s.register}", self)
         self.cashier_label = QLabel("signed out", self)
