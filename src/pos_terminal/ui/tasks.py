@@ -36,12 +36,16 @@ class Runner(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pos-db")
         self._pending = 0
+        self._closed = False
         self._finished.connect(self._deliver)
 
     def run(
         self, fn: Callable[[], Any], on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
+        if self._closed:  # a timer or late signal after the window closed: nothing to show it
+            log.debug("dropped %r: the window is closing", fn)
+            return
         self._pending += 1
         self.busy_changed.emit(self._pending)
 
@@ -65,4 +69,5 @@ class Runner(QObject):
         return self._pending
 
     def shutdown(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=False)
