@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pos_central import cli_po
 
     cli_po.add_parser(sub, db)  # purchase orders
+    from pos_central import cli_transfers
+
+    cli_transfers.add_parser(sub, db)  # transfers between stores (admin view)
     from pos_central import cli_promotions
 
     cli_promotions.add_parser(sub, db)  # promotions and deposits (docs/promotions.md)

@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     for d in data["deposits"]:
         print(f"deposit {d['code']:<8} {d['name']}  {d['amount']}")
     for x in data["products"]:
+        if "barcodes" in x:  # a pack barcode's own deposit (the crate)
+            for b in x["barcodes"]:
+                print(f"product {x['sku']:<10} barcode {b['code']} deposit={b['deposit']}")
+            continue
         print(f"product {x['sku']:<10} deposit={x['deposit'] or '-'} tare={x['tare'] or '-'}")
     if not any(data.values()):
         print("no promotions or deposits yet")

@@ -35,7 +35,7 @@ from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
 from pos_terminal.services.receiving import ReceivingService
 from pos_terminal.services.reorder import ReorderService
 from pos_terminal.services.reports import ReportService
-from pos_terminal.services.retail import PromotionCache, load_deposit_tax
+from pos_terminal.services.retail import PromotionCache, load_deposit_tax, load_voucher_rest
 from pos_terminal.services.returns import ReturnService
 from pos_terminal.services.sale_session import SaleSession
 from pos_terminal.services.shifts import ShiftService
@@ -74,6 +74,7 @@ class App:
         self.promotions = PromotionCache()
         try:
             self.deposit_tax = load_deposit_tax(self.ctx, self.paths)
+            self.checkout.voucher_rest = load_voucher_rest(self.paths)
         except ConfigError:
             self.engine.dispose()
             raise

@@ -226,6 +226,7 @@ def _status(args: argparse.Namespace) -> int:
         f = service.figures()
         quarantined = service.quarantined(args.limit)
         holder = _worker_holder(app)
+    seen, seen_error = _central_view(central)
     oldest_age = age_s(f.oldest_pending_at)
     data = {
         "register": app.settings.terminal,
@@ -241,6 +242,7 @@ def _status(args: argparse.Namespace) -> int:
         "last_error": f.last_error, "catalog_version": f.catalog_version,
         "catalog_warning": f.catalog_warning, "movement_cursor": f.movement_cursor,
         "unbound_sibling_movements": f.unbound_sibling_movements,
+        "central_view": seen, "central_view_error": seen_error,
     }
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
@@ -272,8 +274,50 @@ def _status(args: argparse.Namespace) -> int:
     lines.append(f"siblings     cursor {f.movement_cursor}"
                  + (f", {f.unbound_sibling_movements} waiting for unknown products"
                     if f.unbound_sibling_movements else ""))
+    lines.extend(_central_lines(seen, seen_error, f.quarantined))
     print("\n".join(lines))
     return 0
+
+
+def _central_view(central: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """What the central last measured of this register (``GET /status``), or why not.
+
+    A short timeout: ``--status`` is a look, it must not hang on a dead network."""
+    from pos_terminal.errors import PosError
+    from pos_terminal.sync.client import CentralClient
+
+    if central is None:
+        return None, None
+    try:
+        with CentralClient(central.url, central.token, verify=central.verify,
+                           timeout=min(central.timeout, 3.0)) as client:
+            status, _got = client.status()
+    except PosError as exc:
+        return None, str(exc)
+    keys = ("server_time", "last_contact_at", "events_held", "last_seq", "pending",
+            "pending_at", "clock_skew_ms", "clock_checked_at", "quarantined", "quarantined_at")
+    view = {k: getattr(status, k) for k in keys}
+    view["clock_skew_s"] = None if status.clock_skew_ms is None else status.clock_skew_ms / 1000
+    return view, None
+
+
+def _central_lines(seen: dict[str, Any] | None, error: str | None, local_q: int) -> list[str]:
+    if error:
+        return [f"central says (not reachable: {error})"]
+    if seen is None:
+        return []
+    skew = seen["clock_skew_s"]
+    clock = ("not measured yet" if skew is None else
+             f"{skew:+.1f} s skew (central minus this register, {seen['clock_checked_at']})"
+             + ("; fix the register's clock (NTP)" if abs(skew) >= 60 else ""))
+    q = seen["quarantined"]
+    quarantined = ("not reported yet" if q is None else
+                   f"{q} quarantined as reported {seen['quarantined_at']}"
+                   + (f" (here now: {local_q})" if q != local_q else ""))
+    return ["central says",
+            f"  events     {seen['events_held']} held, last seq {seen['last_seq'] or '-'}",
+            f"  clock      {clock}",
+            f"  quarantine {quarantined}"]
 
 
 def _foreground(args: argparse.Namespace) -> int:

@@ -207,6 +207,25 @@ def screenshot_dir() -> Path:
 
 
 @contextmanager
+def new_page(browser: Any) -> Iterator[Any]:
+    """A page in a fresh browser context (1280×860, 10 s timeouts), closed afterwards."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def browser_sign_in(page: Any, url: str, user: str, password: str = PASSWORD) -> None:
+    """Sign in through the dashboard's login form."""
+    page.goto(url + "/")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+
+
+@contextmanager
 def chromium() -> Iterator[Any]:
     """A headless Debian chromium under Playwright (its driver ships in the wheel)."""
     if not CHROMIUM.exists():

@@ -13,11 +13,12 @@ import pytest
 from dashboard_support import (
     ADMIN,
     OWNER,
-    PASSWORD,
     Chain,
+    browser_sign_in,
     chain,
     chromium,
     needs_chromium,
+    new_page,
     screenshot_dir,
 )
 from playwright.sync_api import expect
@@ -43,23 +44,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with new_page(browser) as p:
+        yield p
 
 
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(screenshot_dir() / f"dashboard-{name}.png"), full_page=True)
-
-
-def sign_in(page: Any, url: str, user: str, password: str = PASSWORD) -> None:
-    page.goto(url + "/")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("form[action='/login'] button[type=submit]")
 
 
 def _price(world: Chain, sku: str, store: str | None = None) -> int:
@@ -77,10 +67,10 @@ def test_sign_in_and_look_around(world: Chain, page: Any) -> None:
     page.goto(url + "/")
     expect(page.locator("input[type=password]")).to_have_count(1)
     shot(page, "sign-in")
-    sign_in(page, url, ADMIN, "wrong password")
+    browser_sign_in(page, url, ADMIN, "wrong password")
     expect(page.locator("[role=alert]")).to_contain_text("Wrong user name or password")
     expect(page.locator("input[type=password]")).to_have_count(1)
-    sign_in(page, url, ADMIN)
+    browser_sign_in(page, url, ADMIN)
     expect(page.locator("h1")).to_have_text("Stores & registers")
     expect(page.locator("main")).to_contain_text("Main Street")
     expect(page.locator("main")).to_contain_text("Harbour")
@@ -107,7 +97,7 @@ def test_sign_in_and_look_around(world: Chain, page: Any) -> None:
 
 def test_stock_search_shows_the_databases_figures(world: Chain, page: Any) -> None:
     url = world.central.url
-    sign_in(page, url, OWNER)
+    browser_sign_in(page, url, OWNER)
     expect(page.locator("h1")).to_have_text("Stores & registers")
     page.click("nav >> text=Stock")
     page.fill("#q", "e")
@@ -131,7 +121,7 @@ def test_stock_search_shows_the_databases_figures(world: Chain, page: Any) -> No
 
 def test_admin_sets_a_price_through_the_form(world: Chain, page: Any) -> None:
     url = world.central.url
-    sign_in(page, url, ADMIN)
+    browser_sign_in(page, url, ADMIN)
     expect(page.locator("h1")).to_have_text("Stores & registers")
     page.click("nav >> text=Manage")
     expect(page.locator("h1")).to_have_text("Manage")
@@ -155,7 +145,7 @@ def test_admin_sets_a_price_through_the_form(world: Chain, page: Any) -> None:
 
 def test_a_post_without_the_csrf_token_is_refused(world: Chain, page: Any) -> None:
     url = world.central.url
-    sign_in(page, url, ADMIN)
+    browser_sign_in(page, url, ADMIN)
     expect(page.locator("h1")).to_have_text("Stores & registers")
     before = _price(world, "100001")
     # the browser's own session cookie goes along; only the token is missing
@@ -181,7 +171,7 @@ def test_a_post_without_the_csrf_token_is_refused(world: Chain, page: Any) -> No
 
 def test_an_owner_cannot_set_a_price(world: Chain, page: Any) -> None:
     url = world.central.url
-    sign_in(page, url, OWNER)
+    browser_sign_in(page, url, OWNER)
     expect(page.locator("header")).to_contain_text("owner (read-only)")
     page.click("nav >> text=Manage")
     expect(page.locator("main")).to_contain_text("change nothing")

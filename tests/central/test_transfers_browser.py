@@ -14,11 +14,12 @@ import pytest
 from central_helpers import Till
 from dashboard_support import (
     ADMIN,
-    PASSWORD,
     Chain,
+    browser_sign_in,
     chain,
     chromium,
     needs_chromium,
+    new_page,
     screenshot_dir,
     wire_time,
 )
@@ -83,13 +84,8 @@ def world() -> Iterator[Chain]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        context.set_default_timeout(10_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    with chromium() as browser, new_page(browser) as p:
+        yield p
 
 
 def test_transfers_page_shows_what_is_in_flight_and_what_arrived_wrong(
@@ -97,10 +93,7 @@ def test_transfers_page_shows_what_is_in_flight_and_what_arrived_wrong(
 ) -> None:
     c = world
     url = c.central.url
-    page.goto(url + "/")
-    page.fill("#username", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
+    browser_sign_in(page, url, ADMIN)
     expect(page.locator("h1")).to_have_text("Stores & registers")
     page.click("nav >> text=Transfers")
     expect(page.locator("h1")).to_have_text("Transfers in flight")

@@ -62,3 +62,13 @@ def test_status_round_trip() -> None:
     s = wire.Status(1, "2026-11-24T10:00:00.000Z", "S1", "R1", None, 0, None, None, None,
                     None, 0)
     assert wire.parse_status(s.to_json()) == s
+
+
+@pytest.mark.parametrize("bad", [5, "short", {"kind": "short"}])
+def test_discrepancies_that_are_not_a_list_are_a_wire_error(bad: object) -> None:
+    """A malformed field in a transfer receipt is refused for that event, never a crash (500)."""
+    payload = {"transfer_id": str(uuid.uuid4()), "from_store": "S1", "lines": [],
+               "discrepancies": bad}
+    with pytest.raises(wire.WireError) as err:
+        wire.parse_transfer_in(payload)
+    assert err.value.field == "payload.discrepancies"

@@ -4,12 +4,9 @@ the ``pos-terminal`` command like a person at each register would."""
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from pos_central.db import tables as ct
-from pos_central.testing import CentralHandle, running_central, test_db_url
-from pos_terminal import cli
+from pos_central.testing import CentralHandle
+
+from support import central_with_stores, ok, pt
 
 CATALOG = """sku,name,variant,department,tax_class,unit,price,price_per,cost,barcodes
 200001,Still Water,0.5 l,Beverages,RED,each,0.59,1,0.34,4037674097186|24037674097180*6=2.99
 200002,Cola,0.33 l,Beverages,STD,each,1.19,1,0.60,5449000000996
 """
 WATER, WATER_6, COLA = "4037674097186", "24037674097180", "5449000000996"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def pt(data_dir: Path, *args: str) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = cli.main(["--data-dir", str(data_dir), *args])
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-def ok(data_dir: Path, *args: str) -> str:
-    r = pt(data_dir, *args)
-    assert r.code == 0, f"pos-terminal {' '.join(args)} -> {r.code}: {r.err or r.out}"
-    return r.out
 
 
 def on_hand(data_dir: Path, sku: str) -> int:
@@ -59,10 +37,7 @@ def on_hand(data_dir: Path, sku: str) -> int:
 
 @pytest.fixture
 def central() -> Iterator[CentralHandle]:
-    with test_db_url() as url, running_central(url) as handle:
-        handle.create_store("S1", "Main Street")
-        handle.create_store("S2", "Harbour")
-        handle.import_catalog_csv(CATALOG)
+    with central_with_stores(CATALOG) as handle:
         yield handle
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from sync_helpers import CATALOG, Registers, make_register
 
-from pos_central.testing import CentralHandle, running_central, test_db_url
+from pos_central.testing import CentralHandle
+
+from support import central_with_stores
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +40,5 @@ def register(register_templates: dict[tuple[str, str], Path], tmp_path: Path) ->
 @pytest.fixture
 def central() -> Iterator[CentralHandle]:
     """A real central with stores S1 and S2 and the shared catalog."""
-    with test_db_url() as url, running_central(url) as handle:
-        handle.create_store("S1", "Main Street")
-        handle.create_store("S2", "Harbour")
-        handle.import_catalog_csv(CATALOG)
+    with central_with_stores(CATALOG) as handle:
         yield handle

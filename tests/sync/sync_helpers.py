@@ -4,20 +4,21 @@ process, an in-memory fake central for ``httpx.MockTransport``, and register/cen
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import sqlite3
 import threading
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from pos_terminal import cli
 from pos_terminal.sync import wire
+
+# the CLI in process, importable from here as before
+from support import ok as ok
+from support import pt as pt
 
 CATALOG = """sku,name,variant,department,tax_class,unit,price,price_per,cost,barcodes
 100001,Still Water,0.5 l,Beverages,RED,each,0.59,1,0.34,4037674097186|24037674097180*6=2.99
@@ -31,27 +32,6 @@ EXTRA = """sku,name,variant,department,tax_class,unit,price,price_per,cost,barco
 WATER, COLA, CRISPS, HONEY = "4037674097186", "5449000000996", "4001686301265", "4000000000006"
 Registers = Callable[..., Path]  # the ``register`` fixture: register("S1", "R2") -> data dir
 SKU = {WATER: "100001", COLA: "100002", CRISPS: "100003", HONEY: "100009"}
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def pt(data_dir: Path, *args: str) -> Run:
-    """``pos-terminal --data-dir DATA_DIR ARGS`` in this process."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = cli.main(["--data-dir", str(data_dir), *args])
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-def ok(data_dir: Path, *args: str) -> str:
-    r = pt(data_dir, *args)
-    assert r.code == 0, f"pos-terminal {' '.join(args)} -> {r.code}: {r.err or r.out}"
-    return r.out
 
 
 def make_register(root: Path, store: str, register: str, extra: bool = False) -> Path:

@@ -9,26 +9,16 @@ from PySide6.QtCore import Qt
 from test_shift_flow import open_shift, sign_in
 
 from pos_terminal.ui.counting_screen import PostCountDialog, StartCountDialog
-from pos_terminal.ui.dialogs import AmountDialog, ChoiceDialog
+from pos_terminal.ui.dialogs import AmountDialog
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.stock_dialogs import AdjustDialog, LowStockDialog, ReorderDialog
 
-from ui_support import on_modal, shot
+from ui_support import on_modal, pick_choice, shot
 
 
 def manager(qtbot, w: MainWindow) -> None:  # type: ignore[no-untyped-def]
     sign_in(qtbot, w, "manager", "9999")
     open_shift(qtbot, w)
-
-
-def choose(qtbot, w: MainWindow, value: str) -> None:  # type: ignore[no-untyped-def]
-    def pick(d: ChoiceDialog) -> None:
-        for i in range(d.list.count()):
-            if d.list.item(i).data(Qt.ItemDataRole.UserRole) == value:
-                d.list.setCurrentRow(i)
-        d.accept()
-
-    on_modal(qtbot, pick, ChoiceDialog)
 
 
 def fkey(qtbot, w: MainWindow, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +41,7 @@ def test_blind_count_with_recount_and_post(qtbot, window: MainWindow) -> None:  
     w = window
     manager(qtbot, w)
     a, b, c = snacks(w)[:3]
-    choose(qtbot, w, "count")
+    pick_choice(qtbot, "count")
     w.manager_menu()
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.count)
     qtbot.waitUntil(lambda: "F2 starts one" in w.count.message.text())
@@ -120,7 +110,7 @@ def test_adjust_stock_with_a_reason(qtbot, window: MainWindow) -> None:  # type:
         shot(d, "stock-adjust")
         d.accept()
 
-    choose(qtbot, w, "adjust")
+    pick_choice(qtbot, "adjust")
     on_modal(qtbot, adjust, AdjustDialog)
     w.manager_menu()
     qtbot.waitUntil(lambda: "adjusted by -3" in w.sale.message.text())
@@ -161,7 +151,7 @@ def test_low_stock_list_badge_and_levels(qtbot, window: MainWindow) -> None:  # 
         shot(d, "low-stock")
         d.reject()
 
-    choose(qtbot, w, "low_stock")
+    pick_choice(qtbot, "low_stock")
     on_modal(qtbot, low, LowStockDialog)
     w.manager_menu()
     qtbot.waitUntil(lambda: w.low_stock_badge.text() == f"Low stock: {before + 1}",

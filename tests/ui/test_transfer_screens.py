@@ -10,22 +10,9 @@ from PySide6.QtCore import Qt
 from test_shift_flow import codes, db, open_shift, sign_in
 
 from pos_terminal.sync import wire
-from pos_terminal.ui.dialogs import ChoiceDialog
 from pos_terminal.ui.main_window import MainWindow
 
-from ui_support import on_modal, shot
-
-
-def choose(qtbot, w: MainWindow, value: str) -> None:  # type: ignore[no-untyped-def]
-    """Open the manager menu and pick ``value``."""
-    def pick(d: ChoiceDialog) -> None:
-        for i in range(d.list.count()):
-            if d.list.item(i).data(Qt.ItemDataRole.UserRole) == value:
-                d.list.setCurrentRow(i)
-        d.accept()
-
-    on_modal(qtbot, pick, ChoiceDialog)
-    w.manager_menu()
+from ui_support import pick_choice, shot
 
 
 def on_hand(w: MainWindow, code: str) -> int:
@@ -38,7 +25,8 @@ def test_send_stock_to_another_store(qtbot, window: MainWindow) -> None:  # type
                                [])
     sign_in(qtbot, w, "manager", "9999")
     open_shift(qtbot, w)
-    choose(qtbot, w, "transfer_out")
+    pick_choice(qtbot, "transfer_out")
+    w.manager_menu()
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.transfer_out)
     out = w.transfer_out
     qtbot.waitUntil(lambda: out.target.count() == 2)
@@ -88,7 +76,8 @@ def test_receive_a_transfer_with_a_shortage_and_damage(qtbot, window: MainWindow
     before = on_hand(w, first), on_hand(w, second)
     sign_in(qtbot, w, "manager", "9999")
     open_shift(qtbot, w)
-    choose(qtbot, w, "transfer_in")
+    pick_choice(qtbot, "transfer_in")
+    w.manager_menu()
     screen = w.transfer_in
     qtbot.waitUntil(lambda: screen.current is not None)  # the only one opens by itself
     assert screen.pending.rowCount() == 1 and screen.pending.item(0, 0).text() == "T-S2-R1-000007"

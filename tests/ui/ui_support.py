@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 SHOTS = Path(os.environ["POS_SCREENSHOTS"]) if os.environ.get("POS_SCREENSHOTS") else None
@@ -22,6 +22,20 @@ def on_modal(qtbot, action: Callable[[QWidget], None], kind: type | None = None)
         action(w)
 
     QTimer.singleShot(0, poll)
+
+
+def pick_choice(qtbot, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick the entry whose data is ``value`` in the next ChoiceDialog (the manager menu), once
+    it is shown; open the menu after this call."""
+    from pos_terminal.ui.dialogs import ChoiceDialog
+
+    def pick(d: ChoiceDialog) -> None:
+        for i in range(d.list.count()):
+            if d.list.item(i).data(Qt.ItemDataRole.UserRole) == value:
+                d.list.setCurrentRow(i)
+        d.accept()
+
+    on_modal(qtbot, pick, ChoiceDialog)
 
 
 def shot(widget: QWidget, name: str) -> None:

@@ -536,3 +536,19 @@ def test_removing_an_item_never_raises_the_total(
     q = priced(fewer, promos, at)
     assert p.exact and q.exact
     assert q.total <= p.total
+
+
+def test_a_cart_of_ties_is_still_priced_exactly() -> None:
+    """Found by the removal property: cheap units under three overlapping deals outgrew the old
+    search budget (1,500 steps), so the price was greedy and not provably the best."""
+    e = EngineLine
+    lines = [e(1, 1, "S1", "A", 1, 0, "each", 1), e(2, 1, "S1", "A", 2, 1, "each", 1),
+             e(3, 2, "S2", "A", 3, 1, "each", 1), e(4, 1, "S1", "A", 3, 2, "each", 1),
+             e(5, 4, "S4", "B", 1, 1, "each", 1)]
+    always = Window(None, None, None, None, None)
+    promos: list[Promotion] = [
+        MultiBuy("p0", "p0", Match.of(1), 2, 1, None, always),
+        MultiBuy("p1", "p1", Match.of(2), 2, 1, None, always),
+        MultiBuy("p2", "p2", Match.of(1, 2, 4), 4, None, 1, always)]
+    p = priced(lines, promos, FRI)
+    assert p.exact and p.total == brute_total(lines, promos, FRI)

@@ -1,5 +1,6 @@
 """Dashboard pages for purchase orders: the list (per store and status), one PO with send and
-cancel, and "create POs from suggestions" on the low-stock page. Changes are admin-only,
+cancel, deliveries that named a PO they could not fill (``purchasing.flagged_receipts``), and
+"create POs from suggestions" on the low-stock page. Changes are admin-only,
 CSRF-protected form posts (``routes.post_guard``); owners see everything, change nothing."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pos_central.services import purchasing
 
 STATUS_TABS = (("open", "Open"), ("draft", "Drafts"), ("received", "Received"),
                ("cancelled", "Cancelled"), ("all", "All"))
+FLAGGED_LIMIT = 100  # deliveries that filled no PO, newest first
 
 Guarded = Callable[[Callable[[Request, auth.Viewer], Response]], Callable[[Request], Response]]
 PostGuard = Callable[[Request, bool], Awaitable[tuple[auth.Viewer, dict[str, str]] | Response]]
@@ -43,7 +45,9 @@ def add(router: APIRouter, engine: Engine, guarded: Guarded, post_guard: PostGua
         return _page("purchase_orders.html", viewer=v, path="/purchase-orders",
                      stores=stores, store=store, state=status, tabs=STATUS_TABS,
                      orders=orders, currencies=currencies,
-                     made=request.query_params.get("made", ""))
+                     made=request.query_params.get("made", ""),
+                     flagged=purchasing.flagged_receipts(engine, store or None, FLAGGED_LIMIT),
+                     flagged_limit=FLAGGED_LIMIT)
 
     def detail_page(request: Request, v: auth.Viewer) -> Response:
         po = purchasing.get(engine, request.path_params["ref"])

@@ -181,6 +181,7 @@ class StoreStock:
     price: int | None  # this store's price (its own or the base price), minor units
     own_price: bool
     low: bool
+    levels: purchasing.StoreLevels | None = None  # None: not in the catalog
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,10 @@ class ProductDetail:
 
 def product(engine: Engine, code: str) -> ProductDetail:
     """A product's on-hand in every store (``services.stock``, the same figures as
-    ``pos-central stock``), its prices and reorder levels. Raises NotFound."""
+    ``pos-central stock``), its prices and reorder levels (each store's own first; "low" is
+    the suggested orders' test, ``purchasing.store_levels``). Raises NotFound."""
     got = stock_service.stock(engine, code)
+    levels = purchasing.store_levels(engine, got.sku)
     p, b, sp, st = t.products, t.barcodes, t.store_prices, t.stores
     with read(engine) as conn:
         row = conn.execute(select(p).where(p.c.sku == got.sku)).mappings().first()
@@ -206,11 +209,11 @@ def product(engine: Engine, code: str) -> ProductDetail:
         own = dict(conn.execute(select(sp.c.store, sp.c.price).where(sp.c.sku == got.sku)).all())
         info = {c: (n, cur) for c, n, cur in conn.execute(select(st.c.code, st.c.name,
                                                                   st.c.currency))}
-    reorder = row["reorder_point"] if row else None
     rows = [StoreStock(
         store, info.get(store, ("", ""))[0], info.get(store, ("", ""))[1], qty,
         own.get(store, row["price"] if row else None), store in own,
-        reorder is not None and qty <= reorder) for store, qty in got.on_hand.items()]
+        store in levels and levels[store].low, levels.get(store))
+        for store, qty in got.on_hand.items()]
     return ProductDetail(got.sku, got.known, got.name or "", dict(row) if row else None, codes,
                          rows, sum(got.on_hand.values()))
 

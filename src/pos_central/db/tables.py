@@ -352,3 +352,13 @@ deposit_types = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("amount >= 0", name="amount"),
 )
+
+
+# -- retail: a pack barcode's own deposit, the crate (issue 10, migration 0005) -----------------
+# Kept apart from ``barcodes`` so a catalog import that rewrites a product's barcodes keeps it;
+# sent to registers as the barcode's optional ``deposit``.
+barcode_deposits = Table(
+    "barcode_deposits", metadata,
+    Column("key", String(48), primary_key=True),  # barcodes.key (normalised code)
+    Column("deposit", String(16), ForeignKey("deposit_types.code"), nullable=False),
+)

@@ -269,9 +269,10 @@ def catalog_version(conn: Any) -> int:
 
 
 def status(engine: Engine, who: RegisterAuth) -> wire.Status:
-    r = t.registers
+    r, h = t.registers, t.register_health
     with read(engine) as conn:
         row = conn.execute(select(r).where(r.c.id == who.id)).one()
+        health = conn.execute(select(h).where(h.c.register_id == who.id)).first()
         version = catalog_version(conn)
     return wire.Status(
         protocol=wire.PROTOCOL_VERSION, server_time=iso(utc_now()) or "",
@@ -279,6 +280,12 @@ def status(engine: Engine, who: RegisterAuth) -> wire.Status:
         events_held=int(row.events_held), last_seq=row.last_seq,
         last_event_at=iso(row.last_event_at), pending=row.pending_reported,
         pending_at=iso(row.pending_reported_at), catalog_version=version,
+        # what the central measured of this register (services/health.py), this request's
+        # headers included when the register sent them
+        clock_skew_ms=health.clock_skew_ms if health else None,
+        clock_checked_at=iso(health.clock_checked_at) if health else None,
+        quarantined=health.quarantined if health else None,
+        quarantined_at=iso(health.quarantined_at) if health else None,
     )
 
 

@@ -216,10 +216,13 @@ def catalog_page(engine: Engine, store: str, since: int, limit: int = wire.PAGE_
         rows = rows[:limit]
         codes: dict[str, list[wire.Barcode]] = {}
         for part in chunks([r["sku"] for r in rows], 1000):
-            for bc in conn.execute(select(b).where(b.c.sku.in_(part))
+            bd = t.barcode_deposits  # a pack barcode's own deposit (the crate), if any
+            for bc in conn.execute(select(b, bd.c.deposit).outerjoin(bd, bd.c.key == b.c.key)
+                                   .where(b.c.sku.in_(part))
                                    .order_by(b.c.sku, b.c.position)).mappings():
                 codes.setdefault(bc["sku"], []).append(
-                    wire.Barcode(bc["code"], bc["multiplier"], bc["pack_price"]))
+                    wire.Barcode(bc["code"], bc["multiplier"], bc["pack_price"],
+                                 bc["deposit"]))
         products = tuple(_product(r, codes.get(r["sku"], [])) for r in rows)
         version = products[-1].version if more else max(top, since)
         promos, deps = retail.rules_page(conn, since, version)  # same version counter

@@ -13,19 +13,23 @@
   ``po_id`` adds each line's good quantity to the PO's lines and moves the PO to
   ``partially_received`` / ``received``; ``reorder.set`` upserts the store's parameters (the
   newest ``occurred_at`` wins, so late redeliveries cannot undo a newer setting).
+- A ``stock.received`` naming a PO the central does not know, or another store's PO, moved the
+  stock but filled no PO: ``flagged_receipts`` finds them (read from the stored events, so one
+  stays flagged until the data says otherwise) for the dashboard's Purchase orders page.
 
 Quantities are integer base units (pieces, g, ml); costs integer minor units.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, true, update
+from sqlalchemy import Connection, Engine, and_, func, or_, select, text, true, update
 
 from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
@@ -168,6 +172,40 @@ def _levels() -> tuple[Any, Any, Any, Any]:
             (on_order, func.coalesce(on_order.c.qty, 0)))
 
 
+def _low(on_hand: Any, rp: Any) -> Any:
+    """The one test of "low stock": an active product at or below its reorder point."""
+    return and_(t.products.c.active, rp.is_not(None), on_hand <= rp)
+
+
+@dataclass(frozen=True)
+class StoreLevels:
+    """A product's levels at one store: the store's own (``reorder.set``) before the
+    catalog's, and whether it is low by the same test the suggestions use."""
+
+    reorder_point: int | None
+    par_level: int | None
+    own: bool  # the store set its own reorder point or par level
+    low: bool
+
+
+def store_levels(engine: Engine, sku: str) -> dict[str, StoreLevels]:
+    """Per store, the levels of catalog product ``sku`` (empty for a SKU not in the catalog)."""
+    st, p, s, sp = t.stores, t.products, t.stock_levels, t.store_stock_params
+    on_hand, rp, par, _ = _levels()
+    own = or_(sp.c.reorder_point.is_not(None), sp.c.par_level.is_not(None))
+    with read(engine) as conn:
+        rows = conn.execute(
+            select(st.c.code, rp.label("rp"), par.label("par"), own.label("own"),
+                   _low(on_hand, rp).label("low"))
+            .select_from(
+                st.join(p, p.c.sku == sku)
+                .outerjoin(s, and_(s.c.store == st.c.code, s.c.sku == p.c.sku))
+                .outerjoin(sp, and_(sp.c.store == st.c.code, sp.c.sku == p.c.sku)))).all()
+    return {r.code: StoreLevels(None if r.rp is None else int(r.rp),
+                                None if r.par is None else int(r.par), bool(r.own),
+                                bool(r.low)) for r in rows}
+
+
 def suggestions(engine: Engine, store: str, vendor: str | None = None,
                 limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     """Products of ``store`` at or below their reorder point, emptiest first (see module)."""
@@ -180,7 +218,7 @@ def suggestions(engine: Engine, store: str, vendor: str | None = None,
              p.outerjoin(s, and_(s.c.store == store, s.c.sku == p.c.sku))
              .outerjoin(sp, and_(sp.c.store == store, sp.c.sku == p.c.sku))
              .outerjoin(oo, and_(oo.c.store == store, oo.c.sku == p.c.sku)))
-         .where(p.c.active, rp.is_not(None), on_hand <= rp)
+         .where(_low(on_hand, rp))
          .order_by(on_hand - rp, p.c.vendor, p.c.name, p.c.sku).limit(limit))
     if vendor is not None:
         q = q.where(p.c.vendor == vendor)
@@ -203,7 +241,7 @@ def low_stock_counts(engine: Engine) -> dict[str, int]:
                 st.join(p, true())
                 .outerjoin(s, and_(s.c.store == st.c.code, s.c.sku == p.c.sku))
                 .outerjoin(sp, and_(sp.c.store == st.c.code, sp.c.sku == p.c.sku)))
-            .where(p.c.active, rp.is_not(None), on_hand <= rp)
+            .where(_low(on_hand, rp))
             .group_by(st.c.code)).all()
     return {code: int(n) for code, n in rows}
 
@@ -395,3 +433,88 @@ def open_for_register(engine: Engine, store: str) -> wire.PurchaseOrdersPage:
             po.c.store == store, po.c.status.in_(wire.PO_OPEN_STATUSES))
             .order_by(po.c.created_at, po.c.number)).scalars().all()
         return wire.PurchaseOrdersPage(tuple(_load(conn, i).to_wire() for i in ids))
+
+
+# -- receipts that filled no PO ---------------------------------------------------------------
+@dataclass(frozen=True)
+class FlaggedReceipt:
+    """A ``stock.received`` naming a PO it could not fill: the stock moved at ``store``."""
+
+    event_id: str
+    store: str
+    register: str
+    occurred_at: datetime
+    po_id: str
+    po_number: str  # as the register named it ("" when it sent only the id)
+    reference: str  # the delivery's reference (the vendor's delivery note) or ""
+    units: int  # good units received, summed over its lines
+    po_store: str | None  # the store the PO belongs to; None: the central knows no such PO
+
+    @property
+    def problem(self) -> str:
+        named = self.po_number or self.po_id
+        if self.po_store is None:
+            return (f"names purchase order {named}, which the central does not know: the "
+                    f"stock moved at {self.store}, no order was filled")
+        return (f"names {named}, a purchase order of {self.po_store}: the stock moved at "
+                f"{self.store}, {named} was not filled")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "store": self.store, "register": self.register,
+                "occurred_at": iso(self.occurred_at), "po_id": self.po_id,
+                "po_number": self.po_number, "reference": self.reference, "units": self.units,
+                "po_store": self.po_store, "problem": self.problem}
+
+
+# The PO id a stored receipt names, read in the database. PostgreSQL cannot CAST a payload
+# escaping a lone surrogate to json (dashboard/queries.py reads sales the same way).
+_PO_ID_SQL = {
+    "postgresql": "CASE WHEN e.payload ~ '\\\\u[dD][89abcdefABCDEF]' THEN NULL "
+                  "ELSE CAST(e.payload AS json) ->> 'po_id' END",
+    "sqlite": "CASE WHEN json_valid(e.payload) THEN json_extract(e.payload, '$.po_id') END",
+}
+_FLAGGED_SQL = """
+SELECT x.event_id, x.store, r.code AS register, x.occurred_at, x.po_id, x.payload,
+       po.store AS po_store
+FROM (SELECT e.event_id, e.store, e.register_id, e.occurred_at, e.payload,
+             {po_id} AS po_id
+      FROM events e
+      WHERE e.type = 'stock.received' AND e.payload LIKE '%"po\\_id"%' ESCAPE '\\'
+        {store}) x
+JOIN registers r ON r.id = x.register_id
+LEFT JOIN purchase_orders po ON po.id = x.po_id
+WHERE x.po_id IS NOT NULL AND (po.id IS NULL OR po.store <> x.store)
+ORDER BY x.occurred_at DESC, x.event_id
+LIMIT :limit
+"""
+
+
+def flagged_receipts(engine: Engine, store: str | None = None, limit: int = 200
+                     ) -> list[FlaggedReceipt]:
+    """Receipts naming an unknown PO or another store's PO, newest first (all of
+    ``store``'s, or every store's)."""
+    sql = _FLAGGED_SQL.format(po_id=_PO_ID_SQL.get(engine.dialect.name, _PO_ID_SQL["sqlite"]),
+                              store="AND e.store = :store" if store else "")
+    stmt = text(sql).columns(occurred_at=t.events.c.occurred_at.type)
+    with read(engine) as conn:
+        rows = conn.execute(stmt, {"limit": limit, **({"store": store} if store else {})}
+                            ).all()
+    out = []
+    for r in rows:  # at most ``limit`` rows: what the page shows
+        body = _json_object(r.payload)
+        lines = body.get("lines") if isinstance(body.get("lines"), list) else []
+        units = sum(ln.get("received", 0) for ln in lines if isinstance(ln, dict)
+                    and isinstance(ln.get("received"), int))
+        out.append(FlaggedReceipt(
+            r.event_id, r.store, r.register, r.occurred_at, r.po_id,
+            str(body.get("po_number") or ""), str(body.get("reference") or ""), units,
+            r.po_store))
+    return out
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    try:
+        got = json.loads(raw)
+    except ValueError:
+        return {}
+    return got if isinstance(got, dict) else {}

@@ -4,7 +4,12 @@ One import file (``pos-central promotions import FILE`` or ``POST /api/v1/admin/
 
     {"promotions": [PromotionRule, ...],            # sync/wire.parse_promotion, docs/promotions.md
      "deposits":   [{"code", "name", "amount", "tax_class"?, "active"?}, ...],
-     "products":   [{"sku", "deposit": code | null, "tare": base units | null}, ...]}
+     "products":   [{"sku", "deposit": code | null, "tare": base units | null,
+                     "barcodes"?: [{"code", "deposit": code | null}]}, ...]}
+
+A product's ``deposit`` is charged per base unit; a barcode's ``deposit`` once per scan of that
+(pack) barcode on top of it: the crate of a 20-bottle crate barcode. Only the barcodes listed
+change; ``null`` removes a barcode's deposit.
 
 Everything is checked before anything is written (one transaction). Each promotion, deposit
 type or product that changes takes the next catalog version, so the registers' next
@@ -18,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from pos_central.clock import utc_now
 from pos_central.db import tables as t
@@ -26,6 +31,7 @@ from pos_central.db.engine import read, write
 from pos_central.db.sql import insert
 from pos_central.errors import BadInput
 from pos_central.services.accounts import catalog_version
+from pos_terminal.domain.barcode import normalise
 from pos_terminal.sync import wire
 
 MAX_RULES = 50_000
@@ -43,8 +49,11 @@ class RulesImported:
         return dict(self.__dict__)
 
 
+Link = tuple[str, str | None, int | None, dict[str, tuple[str, str | None]] | None]
+
+
 def parse_rules(obj: Any) -> tuple[list[wire.PromotionRule], list[wire.DepositType],
-                                   list[tuple[str, str | None, int | None]]]:
+                                   list[Link]]:
     if not isinstance(obj, dict):
         raise BadInput("expected a JSON object with promotions, deposits and/or products")
     unknown = set(obj) - {"promotions", "deposits", "products"}
@@ -67,7 +76,10 @@ def parse_rules(obj: Any) -> tuple[list[wire.PromotionRule], list[wire.DepositTy
                 raise wire.WireError(w, "expected an object")
             prod = wire.parse_product({"name": "-", "tax_class": "-", "price": 0, "version": 0,
                                        **p}, w)
-            links.append((prod.sku, prod.deposit, prod.tare))
+            packs = None
+            if "barcodes" in p:  # {key: (code, deposit)} of the barcodes named
+                packs = {normalise(b.code): (b.code, b.deposit) for b in prod.barcodes}
+            links.append((prod.sku, prod.deposit, prod.tare, packs))
     except wire.WireError as exc:
         raise BadInput(str(exc), exc.field) from exc
     for what, keys in (("promotion", [p.promo_id for p in promos]),
@@ -76,6 +88,38 @@ def parse_rules(obj: Any) -> tuple[list[wire.PromotionRule], list[wire.DepositTy
         if dup:
             raise BadInput(f"{what} {sorted(dup)[0]} is given twice")
     return promos, deps, links
+
+
+def _check_packs(conn: Connection, sku: str, packs: dict[str, tuple[str, str | None]],
+                 dep_codes: set[str]) -> None:
+    if not packs:
+        return
+    b = t.barcodes
+    own = set(conn.execute(select(b.c.key).where(b.c.sku == sku)).scalars())
+    for key, (code, dep) in packs.items():
+        if key not in own:
+            raise BadInput(f"product {sku}: barcode {code} is not one of its barcodes",
+                           "products")
+        if dep is not None and dep not in dep_codes:
+            raise BadInput(f"product {sku}: barcode {code}: unknown deposit {dep}", "products")
+
+
+def _write_packs(conn: Connection, packs: dict[str, tuple[str, str | None]]) -> bool:
+    """Set or clear the barcodes' own deposits; True when anything changed."""
+    bd = t.barcode_deposits
+    changed = False
+    for key, (_, dep) in packs.items():
+        cur = conn.execute(select(bd.c.deposit).where(bd.c.key == key)).scalar()
+        if cur == dep:
+            continue
+        changed = True
+        if dep is None:
+            conn.execute(delete(bd).where(bd.c.key == key))
+        else:
+            ins = insert(conn, bd).values(key=key, deposit=dep)
+            conn.execute(ins.on_conflict_do_update(index_elements=["key"],
+                                                   set_={"deposit": ins.excluded.deposit}))
+    return changed
 
 
 def _bump(conn: Connection) -> int:
@@ -100,12 +144,13 @@ def import_rules(engine: Engine, obj: Any) -> RulesImported:
         skus = {x[0] for x in links}
         have = set(conn.execute(select(t.products.c.sku)
                                 .where(t.products.c.sku.in_(skus))).scalars()) if skus else set()
-        for sku, dep, _ in links:
+        for sku, dep, _, packs in links:
             if sku not in have:
                 raise BadInput(f"product {sku} is not in the catalog; import it first",
                                "products")
             if dep is not None and dep not in dep_codes:
                 raise BadInput(f"product {sku}: unknown deposit {dep}", "products")
+            _check_packs(conn, sku, packs or {}, dep_codes)
         old_p = {r.promo_id: (r.rule, r.active) for r in conn.execute(
             select(t.promotions.c.promo_id, t.promotions.c.rule, t.promotions.c.active))}
         for p in promos:
@@ -136,9 +181,10 @@ def import_rules(engine: Engine, obj: Any) -> RulesImported:
                                                    "version", "updated_at")}))
             changed[1] += 1
         p = t.products
-        for sku, dep, tare in links:
+        for sku, dep, tare, packs in links:
             cur = conn.execute(select(p.c.deposit, p.c.tare).where(p.c.sku == sku)).one()
-            if (cur.deposit, cur.tare) == (dep, tare):
+            packs_changed = _write_packs(conn, packs or {})
+            if (cur.deposit, cur.tare) == (dep, tare) and not packs_changed:
                 unchanged += 1
                 continue
             conn.execute(update(p).where(p.c.sku == sku).values(
@@ -167,6 +213,10 @@ def list_rules(engine: Engine) -> dict[str, Any]:
                                          | (t.products.c.tare.is_not(None)))
                                   .order_by(t.products.c.sku))
         ]
+        b, bd = t.barcodes, t.barcode_deposits
+        for r in conn.execute(select(b.c.sku, b.c.code, bd.c.deposit)
+                              .join(bd, bd.c.key == b.c.key).order_by(b.c.sku, b.c.position)):
+            prods.append({"sku": r.sku, "barcodes": [{"code": r.code, "deposit": r.deposit}]})
     return {"promotions": promos, "deposits": deps, "products": prods}
 
 

@@ -60,62 +60,77 @@ def _row(r: Any) -> ProductRow:
     return ProductRow(**r._mapping)
 
 
-# The scan path: one indexed read by barcode key, joined with the product, its tax rate, its
-# department (promotions) and its deposit type with the deposit's own tax class, if any.
+# The scan path: one indexed read by barcode key, joined with the product, its tax rate and its
+# department (promotions). Deposits are resolved by a second read only for the few products or
+# pack barcodes that carry one, so a plain scan pays for no deposit joins.
 _DEP_TAX = t.tax_classes.alias("dep_tax")
 
 
-def _item_select(multiplier: Any, pack_price: Any) -> Any:
+def _item_select(multiplier: Any, pack_price: Any, pack_deposit: Any) -> Any:
     p = t.products
     return (
         select(
             p.c.id, p.c.sku, p.c.name, p.c.variant, p.c.unit, p.c.price, p.c.price_per,
             t.tax_classes.c.code, t.tax_classes.c.rate_ppm, multiplier, pack_price,
             p.c.min_age, p.c.max_per_sale, p.c.cost, t.departments.c.name, p.c.tare,
-            t.deposit_types.c.code, t.deposit_types.c.name, t.deposit_types.c.amount,
-            _DEP_TAX.c.code, _DEP_TAX.c.rate_ppm,
+            p.c.deposit_code, pack_deposit,
         )
         .join(t.tax_classes, t.tax_classes.c.id == p.c.tax_class_id)
         .outerjoin(t.departments, t.departments.c.id == p.c.department_id)
-        .outerjoin(t.deposit_types, (t.deposit_types.c.code == p.c.deposit_code)
-                   & t.deposit_types.c.active.is_(True))
-        .outerjoin(_DEP_TAX, _DEP_TAX.c.code == t.deposit_types.c.tax_code)
         .where(p.c.active.is_(True))
     )
 
 
 _ITEM_BY_KEY = (
-    _item_select(t.barcodes.c.multiplier, t.barcodes.c.pack_price)
+    _item_select(t.barcodes.c.multiplier, t.barcodes.c.pack_price, t.barcodes.c.deposit_code)
     .join(t.barcodes, t.barcodes.c.product_id == t.products.c.id)
     .where(t.barcodes.c.key == bindparam("key"))
 )
-_ITEM_BY_SKU = _item_select(literal(1), literal(None)).where(
+_ITEM_BY_SKU = _item_select(literal(1), literal(None), literal(None)).where(
     t.products.c.sku == bindparam("sku"))
+_DEPOSIT = (
+    select(t.deposit_types.c.code, t.deposit_types.c.name, t.deposit_types.c.amount,
+           _DEP_TAX.c.code, _DEP_TAX.c.rate_ppm)
+    .outerjoin(_DEP_TAX, _DEP_TAX.c.code == t.deposit_types.c.tax_code)
+    .where(t.deposit_types.c.code == bindparam("code"), t.deposit_types.c.active.is_(True))
+)
 
 
-def _item(r: Any, deposit_tax: str | None) -> Item:
+def _deposit(conn: Connection, dcode: str | None, item_tax: tuple[str, int],
+             deposit_tax: Any) -> Deposit | None:
+    """An active deposit type with its tax: its own class, else the store's rule, else the
+    item's."""
+    if dcode is None:
+        return None
+    r = conn.execute(_DEPOSIT, {"code": dcode}).first()
+    if r is None:
+        return None
+    code, name, amount, dtax, drate = r
+    if dtax is None:
+        dtax, drate = deposit_tax if deposit_tax is not None else item_tax
+    return Deposit(code, name, amount, dtax, drate)
+
+
+def _item(conn: Connection, r: Any, deposit_tax: Any) -> Item:
     (pid, sku, name, variant, unit, price, per, code, rate, mult, pack_price, age, limit, cost,
-     dept, tare, dcode, dname, damount, dtax, drate) = r
+     dept, tare, dcode, pcode) = r
     if mult != 1 and pack_price is not None:
         price, per = pack_price, mult
-    deposit = None
-    if dcode is not None:
-        if dtax is None and deposit_tax is not None:  # the store's rule: a fixed class
-            dtax, drate = deposit_tax
-        deposit = Deposit(dcode, dname, damount, dtax or code, rate if dtax is None else drate)
+    deposit = _deposit(conn, dcode, (code, rate), deposit_tax)
+    pack_deposit = _deposit(conn, pcode, (code, rate), deposit_tax)
     return Item(pid, sku, name, variant, unit, price, per, code, rate, mult, age, limit, cost,
-                dept, deposit, tare or 0)
+                dept, deposit, tare or 0, pack_deposit)
 
 
 def item_by_key(conn: Connection, key: str, deposit_tax: Any = None) -> Item | None:
     """``deposit_tax``: None (a deposit follows its item's tax) or (code, rate_ppm)."""
     r = conn.execute(_ITEM_BY_KEY, {"key": key}).first()
-    return None if r is None else _item(r, deposit_tax)
+    return None if r is None else _item(conn, r, deposit_tax)
 
 
 def item_by_sku(conn: Connection, sku: str, deposit_tax: Any = None) -> Item | None:
     r = conn.execute(_ITEM_BY_SKU, {"sku": sku}).first()
-    return None if r is None else _item(r, deposit_tax)
+    return None if r is None else _item(conn, r, deposit_tax)
 
 
 def product(conn: Connection, product_id: int) -> ProductRow:

@@ -98,6 +98,9 @@ barcodes = Table(
     Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
     Column("multiplier", Integer, nullable=False, server_default="1"),
     Column("pack_price", Integer),
+    # retail (0008): a deposit per scan of this (pack) barcode, on top of the per-unit ones:
+    # the crate of a 20-bottle crate barcode. deposit_types.code.
+    Column("deposit_code", String),
     Index("ix_barcodes_product", "product_id"),
 )
 
@@ -231,6 +234,9 @@ deliveries = Table(
     Column("user_id", Integer, ForeignKey("users.id")),
 )
 
+# Legacy: one-item counts of the first release (0001), before count sessions (0005). Nothing
+# writes it now; kept for old data. Counts live in count_sessions/count_lines; reports
+# (shrinkage) read the count_variance movements from the ledger, old and new alike.
 stock_counts = Table(
     "stock_counts", metadata,
     Column("id", String, primary_key=True),
@@ -683,4 +689,25 @@ delivery_discrepancies = Table(
     Column("kind", String, nullable=False),  # over | short | damaged | unexpected
     Column("quantity", Integer, nullable=False),
     Index("ix_delivery_discrepancies_receiving", "receiving_id"),
+)
+
+
+# -- retail: deposits given back by returns (issue 10, migration 0008) --------------------------
+# One row per deposit a return refunds: against a receipt (sale_deposit_id: the charged row, so
+# partial returns add up exactly) or blind (at the catalog's deposit). Printed on the return slip.
+return_deposits = Table(
+    "return_deposits", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("return_id", String, ForeignKey("returns.id"), nullable=False),
+    Column("sale_deposit_id", Integer, ForeignKey("sale_deposits.id")),
+    Column("code", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("qty", Integer, nullable=False),  # containers
+    Column("unit_amount", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),  # refunded, tax included
+    Column("tax", Integer, nullable=False),
+    Column("tax_code", String, nullable=False),
+    Column("rate_ppm", Integer, nullable=False),
+    Index("ix_return_deposits_return", "return_id"),
+    Index("ix_return_deposits_sale_deposit", "sale_deposit_id"),
 )

@@ -10,7 +10,8 @@ Retail rules (docs/promotions.md, docs/retail.md):
   a line's saving is a price reduction only, never a quantity change. A line with a manual
   discount or a price override is left out of promotions (the cashier's override replaces them).
 - A container deposit rides under its item: ``qty`` units carry ``qty`` deposits (a 6-pack
-  scanned once is six). It is not a stock item, is never discounted, and goes when its item goes.
+  scanned once is six), and a pack barcode may carry its own deposit once per whole pack (the
+  crate). It is not a stock item, is never discounted, and goes when its item goes.
 - ``tare`` on a line records what was taken off a weight entered at the register.
 """
 
@@ -73,6 +74,7 @@ class Item:
     department: str | None = None  # for department promotions
     deposit: Deposit | None = None  # per base unit (a 6-pack of cans: six)
     tare: int = 0  # base units taken off a weight entered at the register
+    pack_deposit: Deposit | None = None  # per scan of this pack barcode (the crate)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,22 @@ class CartLine:
     @property
     def deposit_count(self) -> int:
         return self.qty if self.item.deposit is not None and self.item.unit == "each" else 0
+
+    @property
+    def pack_deposit_count(self) -> int:
+        """Whole packs on the line: each carries the pack barcode's own deposit (a crate)."""
+        if self.item.pack_deposit is None or self.item.unit != "each":
+            return 0
+        return self.qty // self.item.pack
+
+    def deposits(self) -> list[tuple[Deposit, int]]:
+        """(deposit, containers) charged under this line: per unit, then per pack."""
+        out = []
+        if self.deposit_count:
+            out.append((self.item.deposit, self.deposit_count))
+        if self.pack_deposit_count:
+            out.append((self.item.pack_deposit, self.pack_deposit_count))
+        return out  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -185,7 +203,9 @@ class Totals:
 
     def display_rows(self) -> list[DisplayRow]:
         """Item rows each followed by its promotion saving and its deposit, in cart order."""
-        deps = {d.line_no: d for d in self.deposits}
+        deps: dict[int, list[PricedDeposit]] = {}
+        for d in self.deposits:
+            deps.setdefault(d.line_no, []).append(d)
         rows: list[DisplayRow] = []
         for p in self.lines:
             ln, item = p.line, p.line.item
@@ -194,8 +214,7 @@ class Totals:
             if ln.promo_saving:
                 rows.append(DisplayRow("promotion", ln.line_no, " + ".join(ln.promo_labels),
                                        0, item.unit, -ln.promo_saving))
-            d = deps.get(ln.line_no)
-            if d is not None:
+            for d in deps.get(ln.line_no, ()):
                 rows.append(DisplayRow("deposit", ln.line_no, d.deposit.name, d.count, "each",
                                        d.amount))
         return rows
@@ -342,26 +361,19 @@ class Cart:
         sale_disc = min(sale_disc, sub_net)
         shares = allocate(sale_disc, nets)
         amounts = [n - s for n, s in zip(nets, shares, strict=True)]
-        deposited = [ln for ln in lines if ln.deposit_count]
-        dep_amounts = [
-            ln.deposit_count * ln.item.deposit.amount  # type: ignore[union-attr]
-            for ln in deposited
-        ]
+        deposited = [(ln.line_no, d, n) for ln in lines for d, n in ln.deposits()]
         taxes, breakdown = line_taxes(
             [(ln.item.tax_code, ln.item.rate_ppm, a) for ln, a in zip(lines, amounts, strict=True)]
-            + [
-                (ln.item.deposit.tax_code, ln.item.deposit.rate_ppm, a)  # type: ignore[union-attr]
-                for ln, a in zip(deposited, dep_amounts, strict=True)
-            ],
+            + [(d.tax_code, d.rate_ppm, n * d.amount) for _, d, n in deposited],
             mode,
             rounding,
         )
         dep_taxes = taxes[len(lines):]
         taxes = taxes[: len(lines)]
         deposits = tuple(
-            PricedDeposit(ln.line_no, ln.item.deposit, ln.deposit_count, a, x,  # type: ignore[arg-type]
-                          a if mode is TaxMode.INCLUSIVE else a + x)
-            for ln, a, x in zip(deposited, dep_amounts, dep_taxes, strict=True)
+            PricedDeposit(no, d, n, n * d.amount, x,
+                          n * d.amount if mode is TaxMode.INCLUSIVE else n * d.amount + x)
+            for (no, d, n), x in zip(deposited, dep_taxes, strict=True)
         )
         priced = tuple(
             PricedLine(

@@ -143,7 +143,7 @@ class SaleLine:
     promo_saving: int = 0  # the promotions' part of line_discount
     promo_label: str = ""
     tare: int | None = None  # base units taken off the weight entered at the register
-    deposit: DepositRow | None = None
+    deposits: tuple[DepositRow, ...] = ()  # per unit, then the pack's own (a crate)
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,7 @@ class ReturnReceipt:
     payments: tuple[PaymentRow, ...]
     cash_rounding: int = 0
     original_receipt: str | None = None  # None for a blind return
+    deposits: tuple[DepositRow, ...] = ()  # deposits given back (amount: refunded, tax incl.)
     cashier: str = ""
     approver: str = ""
     reason: str = ""
@@ -509,8 +510,7 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
         page.pair("  Discount", cur.format(-(ln.line_discount - ln.promo_saving)))
     if ln.promo_saving:
         page.pair(f"  {ln.promo_label or 'Promotion'}", cur.format(-ln.promo_saving))
-    if ln.deposit is not None:
-        d = ln.deposit
+    for d in ln.deposits:
         dep_letter = letters.get(d.tax_code, "") if letters else ""
         page.pair(f"  {d.name} {d.qty} × {cur.format(d.unit_amount)}",
                   f"{cur.format(d.amount)} {dep_letter}".rstrip())
@@ -533,7 +533,7 @@ def render_sale(
     page.rule()
     count = sum(1 if ln.unit != "each" else ln.qty for ln in sale.lines)
     page.pair(f"Subtotal ({count} item{'s' if count != 1 else ''})", cur.format(sale.subtotal))
-    deposits = [ln.deposit for ln in sale.lines if ln.deposit is not None]
+    deposits = [d for ln in sale.lines for d in ln.deposits]
     if deposits:
         n = sum(d.qty for d in deposits)
         page.pair(f"  incl. deposits ({n})", cur.format(sum(d.amount for d in deposits)))
@@ -585,7 +585,8 @@ def render_return(
     if ret.reason:
         page.line(f"Reason: {ret.reason}")
     page.rule()
-    letters = _tax_letters(ret.taxes, (ln.tax_code for ln in ret.lines))
+    letters = _tax_letters(ret.taxes, [*(ln.tax_code for ln in ret.lines),
+                                       *(d.tax_code for d in ret.deposits)])
     for ln in ret.lines:
         name = f"{ln.name} {ln.variant}".strip()
         right = f"{cur.format(ln.amount)} {letters.get(ln.tax_code, '')}".rstrip()
@@ -596,6 +597,9 @@ def render_return(
             page.pair(f"  {_qty(ln.qty, ln.unit)}{' pcs' if ln.unit == 'each' else ''}", right)
         if not ln.restock:
             page.line("  not restocked")
+    for d in ret.deposits:  # the deposit given back, its own line
+        page.pair(f"{d.name} {d.qty} × {cur.format(d.unit_amount)}",
+                  f"{cur.format(d.amount)} {letters.get(d.tax_code, '')}".rstrip())
     page.rule()
     page.big_pair("REFUND", f"{cur.code} {cur.format(ret.total)}")
     if ret.cash_rounding:

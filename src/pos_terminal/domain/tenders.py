@@ -1,10 +1,12 @@
 """Tenders: cash with change and cash rounding, card (external terminal reference), other.
 
 Settlement rule: non-cash tenders are applied first, in the order given, and may not exceed
-what is still due. What is left is paid in cash: it is rounded to the currency's cash
-increment (the difference is the sale's cash rounding), the cash handed over must cover it,
-and the rest is change. Card data is never stored: a reference that looks like a card number
-is refused.
+what is still due, except a voucher: what it is worth beyond the sale (its ``change``) is paid
+out in cash (rounded to the cash increment, part of the sale's change) or, when the store says
+so, comes back as a new voucher (``rest_voucher``). What is left is paid in cash: it is
+rounded to the currency's cash increment (the difference is the sale's cash rounding), the cash
+handed over must cover it, and the rest is change. Card data is never stored: a reference
+that looks like a card number is refused.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ class AppliedTender:
 class Settlement:
     tenders: tuple[AppliedTender, ...]
     cash_rounding: int
-    change: int
+    change: int  # cash handed back, ``voucher_payout`` included
+    voucher_payout: int = 0  # cash paid out for what vouchers were worth beyond the sale
+    rest_voucher: int = 0  # or: the value of a new voucher for it
 
     @property
     def paid(self) -> int:
@@ -96,13 +100,15 @@ def check_reference(reference: str) -> str:
     return ref
 
 
-def settle(total: int, tenders: list[Tender], currency: Currency) -> Settlement:
+def settle(total: int, tenders: list[Tender], currency: Currency,
+           voucher_rest_in_cash: bool = True) -> Settlement:
     """Apply tenders to a sale total (or a refund total, paid out the same way)."""
     if total < 0:
         raise PaymentError("a sale total cannot be negative")
     if not tenders:
         tenders = [Tender(TenderKind.CASH)]
     due = total
+    voucher_rest = 0
     applied: list[AppliedTender] = []
     cash = [t for t in tenders if t.kind is TenderKind.CASH]
     if len(cash) > 1:
@@ -118,6 +124,14 @@ def settle(total: int, tenders: list[Tender], currency: Currency) -> Settlement:
             if t.amount is not None:
                 raise PaymentError("a payment amount must be positive")
             raise PaymentError(f"nothing is left to pay by {t.kind}")
+        if t.kind is TenderKind.VOUCHER and amount > due:
+            if due == 0:
+                raise PaymentError(f"the sale is paid already; keep voucher {ref} for "
+                                   "another sale")
+            applied.append(AppliedTender(t.kind, due, amount, amount - due, ref))
+            voucher_rest += amount - due
+            due = 0
+            continue
         if amount > due:
             raise PaymentError(
                 f"{t.kind} amount {currency.format(amount)} is more than the "
@@ -144,7 +158,12 @@ def settle(total: int, tenders: list[Tender], currency: Currency) -> Settlement:
         due = 0
     if due > 0:
         raise PaymentError(f"{currency.format(due)} is still due; add a payment")
-    return Settlement(tuple(applied), rounding, change)
+    if voucher_rest and voucher_rest_in_cash:
+        payout = round_to_increment(voucher_rest, currency.cash_increment)
+        # Paying out less than the rest (rounded down) is like the customer paying more.
+        return Settlement(tuple(applied), rounding + voucher_rest - payout, change + payout,
+                          voucher_payout=payout)
+    return Settlement(tuple(applied), rounding, change, rest_voucher=voucher_rest)
 
 
 def still_due(total: int, tenders: list[Tender]) -> int:

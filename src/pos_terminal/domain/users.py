@@ -42,6 +42,7 @@ REQUIRED_ROLE: dict[str, Role] = {
     "manage_users": Role.MANAGER,
     "adjust_stock": Role.SUPERVISOR,
     "quantity_limit": Role.SUPERVISOR,
+    "post_count": Role.MANAGER,
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
+
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
@@ -19,6 +21,7 @@ from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
 from pos_terminal.errors import RuleError
 from pos_terminal.services.context import Context
+from pos_terminal.services.deposits import VOUCHER_REST_CASH, issue_rest_voucher
 from pos_terminal.services.users import write_audit
 
 _SALE_COLUMNS = (
@@ -60,6 +63,7 @@ class SaleResult:
     completed_at: str
     training: bool
     negative_stock: tuple[str, ...]  # SKUs whose on-hand went below zero
+    rest_voucher: str | None = None  # a new voucher for what vouchers were worth beyond it
 
     @property
     def total(self) -> int:
@@ -71,8 +75,11 @@ class SaleResult:
 
 
 class CheckoutService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, voucher_rest: str = VOUCHER_REST_CASH) -> None:
         self.ctx = ctx
+        # [retail] voucher_rest: a voucher worth more than the sale pays the rest out in
+        # "cash" (the default) or as a new "voucher" (docs/retail.md).
+        self.voucher_rest = voucher_rest
 
     def totals(self, cart: Cart) -> Totals:
         s = self.ctx.settings
@@ -85,7 +92,8 @@ class CheckoutService:
         if cart.is_empty:
             raise RuleError("the sale has no items")
         totals = cart.totals(s.tax_mode, s.tax_rounding)
-        settlement = settle(totals.total, tenders, s.currency)
+        settlement = settle(totals.total, tenders, s.currency,
+                            voucher_rest_in_cash=self.voucher_rest == VOUCHER_REST_CASH)
         now = utc_now()
         sale_id = new_id()
         with self.ctx.write() as conn:
@@ -138,10 +146,20 @@ class CheckoutService:
                 ])
             for a in settlement.tenders:
                 if a.kind is TenderKind.VOUCHER:
-                    cur.execute(_REDEEM, (sale_id, now, a.reference, a.amount, training))
+                    cur.execute(_REDEEM, (sale_id, now, a.reference, a.tendered, training))
                     if cur.rowcount != 1:
                         raise RuleError(f"voucher {a.reference} is not valid for "
-                                        f"{s.currency.format(a.amount)} or was already used")
+                                        f"{s.currency.format(a.tendered)} or was already used")
+            rest_voucher = None
+            if settlement.voucher_payout and shift and not training:
+                # The rest of the vouchers leaves the drawer as change: the count stays right.
+                conn.execute(insert(t.cash_movements).values(
+                    shift_id=shift[0], at=now, kind="paid_out", amount=settlement.voucher_payout,
+                    reason=f"voucher change {receipt}", user_id=user_id))
+            if settlement.rest_voucher:
+                rest_voucher = issue_rest_voucher(
+                    conn, s, user_id, shift[0] if shift else None, training,
+                    settlement.rest_voucher, receipt, now)
             cur.executemany(_INSERT_PAYMENT, [
                 (sale_id, None, str(a.kind), a.amount, a.tendered, a.change, a.reference)
                 for a in settlement.tenders
@@ -175,8 +193,13 @@ class CheckoutService:
                     "payments": [
                         {"kind": str(a.kind), "amount": a.amount} for a in settlement.tenders
                     ],
+                    **({"voucher_payout": settlement.voucher_payout}
+                       if settlement.voucher_payout else {}),
+                    **({"rest_voucher": rest_voucher, "rest_voucher_amount":
+                        settlement.rest_voucher} if rest_voucher else {}),
                     "movements": ledger.movement_payload(posted, skus),
                 })
         return SaleResult(
-            sale_id, receipt, totals, settlement, now, training, tuple(dict.fromkeys(negative))
+            sale_id, receipt, totals, settlement, now, training, tuple(dict.fromkeys(negative)),
+            rest_voucher,
         )

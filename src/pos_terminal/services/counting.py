@@ -35,12 +35,13 @@ from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
 from pos_terminal.db.counters import next_number
 from pos_terminal.db.fast import cursor
-from pos_terminal.domain.cart import Item
+from pos_terminal.domain.cart import Item, Override
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.users import Role
 from pos_terminal.errors import AuthError, InputError, NotFoundError, QuantityError, RuleError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
+from pos_terminal.services.users import write_audit
 
 SCOPES = ("department", "shelf", "sample", "all")
 UNCOUNTED = ("skip", "zero")
@@ -181,6 +182,17 @@ def _role(conn: Connection, user_id: int) -> Role:
 def _need(conn: Connection, user_id: int, role: Role, what: str) -> None:
     if _role(conn, user_id) < role:
         raise AuthError(f"{what} needs a {role.name.lower()}")
+
+
+def _check_approval(conn: Connection, user_id: int, approval: Override | None) -> None:
+    """Posting a count needs a manager: the user, or a manager who approved with a PIN."""
+    if _role(conn, user_id) >= Role.MANAGER:
+        return
+    if approval is None:
+        raise AuthError("posting a count needs a manager: a manager approves it with their PIN")
+    if approval.action != "post_count" or approval.user_id != user_id \
+            or _role(conn, approval.approver_id) < Role.MANAGER:
+        raise AuthError("posting a count needs a manager's approval")
 
 
 def _session_row(conn: Connection, ref: str | int, lock_open: bool = False) -> Any:
@@ -561,19 +573,29 @@ class CountingService:
             sess = _session(conn, row)
             return Review(sess, flagged, sess.lines - sess.counted, units, value, pairs)
 
-    def post(self, ref: str | int, user_id: int, uncounted: str | None = None) -> CountPosting:
-        """Post the count (a manager): one count_variance movement per line that differs, one
-        event. Large variances not yet recounted stop it (``RecountNeeded``, flags saved)."""
+    def post(self, ref: str | int, user_id: int, uncounted: str | None = None,
+             approval: Override | None = None) -> CountPosting:
+        """Post the count: one count_variance movement per line that differs, one event.
+        Large variances not yet recounted stop it (``RecountNeeded``, flags saved).
+
+        A manager posts alone; anyone else needs a manager's ``approval`` (a ``post_count``
+        override from ``UserService.approve``), written to the audit log with the posting."""
         if uncounted is not None and uncounted not in UNCOUNTED:
             raise InputError("items not counted are either skipped or counted as zero")
         with self.ctx.read() as conn:
-            _need(conn, user_id, Role.MANAGER, "posting a count")
+            _check_approval(conn, user_id, approval)
         review = self.review(ref)
         if review.flagged:
             raise RecountNeeded(review.flagged)
+        now = utc_now()
         with self.ctx.write() as conn:
             row = _session_row(conn, ref, lock_open=True)
-            return post_lines(conn, self.ctx.settings, row, user_id, uncounted, utc_now())
+            posting = post_lines(conn, self.ctx.settings, row, user_id, uncounted, now)
+            if approval is not None and _role(conn, user_id) < Role.MANAGER:
+                write_audit(conn, replace(approval, detail=approval.detail or (
+                    f"count #{row.number}: {posting.lines} line(s), variance "
+                    f"{posting.variance_units:+d} units")), row.id, now)
+            return posting
 
     def cancel(self, ref: str | int, user_id: int) -> Session:
         """Drop an open count (a supervisor or manager); nothing reaches the ledger."""

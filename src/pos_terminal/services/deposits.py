@@ -28,6 +28,7 @@ from pos_terminal.services.context import Context
 from pos_terminal.services.shifts import OPEN_SHIFT
 
 METHODS = ("cash", "voucher")
+VOUCHER_REST_CASH, VOUCHER_REST_VOUCHER = "cash", "voucher"  # [retail] voucher_rest
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,23 @@ class DepositService:
             raise RuleError(f"deposit {code}: no product carries it, so its tax class is "
                             "unknown; scan a bottle of the product instead")
         return row.code, int(row.rate_ppm)
+
+
+def issue_rest_voucher(conn: Connection, s: Any, user_id: int, shift: str | None,
+                       training: bool, amount: int, receipt: str, now: str) -> str:
+    """A new voucher for what the vouchers on sale ``receipt`` were worth beyond it (inside the
+    sale's transaction). Not a deposit refund: no tax and no ``deposit.refunded`` event; the
+    sale's event names it."""
+    n = next_number(conn, "training_deposit" if training else "deposit")
+    code = f"{s.store}-{s.register}-{'T' if training else ''}D{n:06d}"
+    refund_id = new_id()
+    line = EmptyLine("VOUCHER", f"Rest of vouchers, receipt {receipt}", 1, amount, amount, 0, "")
+    conn.execute(insert(t.deposit_refunds).values(
+        id=refund_id, refund_no=code, completed_at=now, user_id=user_id, shift_id=shift,
+        training=training, method="voucher", total=amount, tax=0,
+        lines=json.dumps([line.to_json()]), voucher_code=code))
+    print_queue.enqueue(conn, "deposit", refund_id, now)
+    return code
 
 
 def voucher_value(conn: Connection, code: str, training: bool = False) -> int:

@@ -40,8 +40,9 @@ def cart_to_json(cart: Cart) -> str:
 
 
 def _item(d: dict[str, Any]) -> Item:
-    dep = d.get("deposit")
-    return Item(**{**d, "deposit": Deposit(**dep) if dep else None})
+    dep, pack = d.get("deposit"), d.get("pack_deposit")
+    return Item(**{**d, "deposit": Deposit(**dep) if dep else None,
+                   "pack_deposit": Deposit(**pack) if pack else None})
 
 
 def cart_from_json(text: str) -> Cart:

@@ -299,16 +299,19 @@ class PrintService:
             pays = conn.execute(select(p).where(p.c.sale_id == sale_id).order_by(p.c.id)).all()
             retail = {r.line_no: r for r in conn.execute(
                 select(t.sale_line_retail).where(t.sale_line_retail.c.sale_id == sale_id))}
-            deps = {d.line_no: DepositRow(d.name, d.qty, d.unit_amount, d.amount, d.tax_code)
-                    for d in conn.execute(select(t.sale_deposits)
-                                          .where(t.sale_deposits.c.sale_id == sale_id))}
+            deps: dict[int, list[DepositRow]] = {}
+            for d in conn.execute(select(t.sale_deposits).where(t.sale_deposits.c.sale_id
+                                                                == sale_id)
+                                  .order_by(t.sale_deposits.c.id)):
+                deps.setdefault(d.line_no, []).append(
+                    DepositRow(d.name, d.qty, d.unit_amount, d.amount, d.tax_code))
         return SaleReceipt(
             receipt_no=sale.receipt_no, completed_at=sale.completed_at,
             currency=self._currency(sale.currency), tax_mode=TaxMode(sale.tax_mode),
             lines=tuple(
                 SaleLine(ln.name, ln.variant, ln.unit, ln.qty, ln.price, ln.price_per, ln.gross,
                          ln.tax_code, ln.line_discount, ln.original_price,
-                         *_retail_of(retail.get(ln.line_no)), deps.get(ln.line_no))
+                         *_retail_of(retail.get(ln.line_no)), tuple(deps.get(ln.line_no, ())))
                 for ln in lines
             ),
             subtotal=sale.subtotal, discount=sale.discount, tax=sale.tax, total=sale.total,
@@ -350,6 +353,10 @@ class PrintService:
             ).all()
             pays = conn.execute(select(p).where(p.c.return_id == return_id)
                                 .order_by(p.c.id)).all()
+            rd = t.return_deposits
+            deps = conn.execute(select(rd, tc.c.name.label("tax_name"))
+                                .outerjoin(tc, tc.c.code == rd.c.tax_code)
+                                .where(rd.c.return_id == return_id).order_by(rd.c.id)).all()
         mode = TaxMode(ret.tax_mode) if ret.tax_mode else self.ctx.settings.tax_mode
         groups: dict[tuple[str, int], list[int]] = {}
         names: dict[str, str] = {}
@@ -358,6 +365,11 @@ class PrintService:
             acc[0] += ln.amount
             acc[1] += ln.tax
             names.setdefault(ln.tax_code or "", ln.tax_name or "")
+        for d in deps:
+            acc = groups.setdefault((d.tax_code, d.rate_ppm), [0, 0])
+            acc[0] += d.amount
+            acc[1] += d.tax
+            names.setdefault(d.tax_code, d.tax_name or "")
         taxes = tuple(
             # The refund includes tax; the exclusive-mode base is the net part of it.
             TaxRow(code, rate, amount if mode is TaxMode.INCLUSIVE else amount - tax, tax,
@@ -373,6 +385,8 @@ class PrintService:
             payments=tuple(PaymentRow(x.kind, -x.amount, -x.tendered, 0, x.reference)
                            for x in pays),
             cash_rounding=ret.cash_rounding, original_receipt=ret.receipt_no,
+            deposits=tuple(DepositRow(d.name, d.qty, d.unit_amount, d.amount, d.tax_code)
+                           for d in deps),
             cashier=ret.cashier or "", approver=ret.approver or "", reason=ret.reason,
             terminal=self.ctx.settings.terminal, training=bool(ret.training),
         )

@@ -106,13 +106,27 @@ def load_deposit_tax(ctx: Any, paths: Any) -> tuple[str, int] | None:
         sec = raw.get("retail", {})
         if not isinstance(sec, dict):
             raise ConfigError(f"{paths.config}: [retail]: expected a section (a table)")
-        unknown = set(sec) - {"deposit_tax"}
+        unknown = set(sec) - {"deposit_tax", "voucher_rest"}
         if unknown:
             raise ConfigError(f"{paths.config}: [retail]: unknown key {sorted(unknown)[0]!r} "
-                              "(known: deposit_tax)")
+                              "(known: deposit_tax, voucher_rest)")
+        rest = sec.get("voucher_rest", "cash")
+        if rest not in ("cash", "voucher"):
+            raise ConfigError(f'{paths.config}: [retail] voucher_rest: expected "cash" (pay '
+                              'out what a voucher is worth beyond the sale) or "voucher" (a '
+                              'new voucher for it)')
         rule = sec.get("deposit_tax", FOLLOW_ITEM)
         if not isinstance(rule, str) or not rule.strip():
             raise ConfigError(f'{paths.config}: [retail] deposit_tax: expected "{FOLLOW_ITEM}" '
                               "or a tax class code")
         with ctx.read() as conn:
             return deposit_tax(conn, rule.strip())
+
+
+def load_voucher_rest(paths: Any) -> str:
+    """``[retail] voucher_rest``: ``"cash"`` (default) or ``"voucher"``; checked by
+    ``load_deposit_tax``, which reads the same section first."""
+    from pos_terminal.config import load_raw
+
+    sec = load_raw(paths).get("retail", {})
+    return str(sec.get("voucher_rest", "cash")) if isinstance(sec, dict) else "cash"

@@ -49,6 +49,21 @@ class SoldLine:
 
 
 @dataclass(frozen=True)
+class DepositBack:
+    """A deposit a return gives back: of a charged ``sale_deposits`` row, or blind (None)."""
+
+    sale_deposit_id: int | None
+    code: str
+    name: str
+    qty: int  # containers
+    unit_amount: int
+    amount: int  # refunded, tax included
+    tax: int
+    tax_code: str
+    rate_ppm: int
+
+
+@dataclass(frozen=True)
 class ReturnResult:
     return_id: str
     return_no: str
@@ -129,7 +144,7 @@ class ReturnService:
                         f"{back} already returned"
                     )
             rows = []
-            deposits: list[tuple[int, str, int, int, int]] = []
+            deposits: list[DepositBack] = []
             for ln, q in _merge(picks):
                 amount = round_div((ln.total - ln.refunded) * q, ln.returnable)
                 tax = round_div((ln.tax - ln.refunded_tax) * q, ln.returnable)
@@ -141,8 +156,13 @@ class ReturnService:
     def blind_return(
         self, items: list[tuple[str, int]], user_id: int, approval: Override,
         restock: bool = True, tenders: list[Tender] | None = None, reason: str = "",
+        deposit_back: bool = True,
     ) -> ReturnResult:
-        """Return without a receipt at today's prices; needs a supervisor's approval."""
+        """Return without a receipt at today's prices; needs a supervisor's approval.
+
+        The item's deposit (the catalog's, per unit and per pack) is refunded with it unless
+        ``deposit_back`` is False: the customer kept the bottle (or returns it as empties).
+        """
         plain_text(reason, "the reason")
         if approval.action != "blind_return":
             raise RuleError("a blind return needs a supervisor's blind-return approval")
@@ -160,20 +180,25 @@ class ReturnService:
                  p.line.item.cost)
                 for p in totals.lines
             ]
+            deposits = [
+                DepositBack(None, d.deposit.code, d.deposit.name, d.count, d.deposit.amount,
+                            d.total, d.tax, d.deposit.tax_code, d.deposit.rate_ppm)
+                for d in totals.deposits
+            ] if deposit_back else []
             return self._post(conn, rows, None, False, user_id, approval, restock, tenders,
-                              reason or approval.reason, now)
+                              reason or approval.reason, now, deposits)
 
     def _post(
         self, conn: Connection, rows: list[tuple[int | None, int, str, int, int, int, int | None]],
         sale_id: str | None, training: bool, user_id: int, approval: Override | None,
         restock: bool, tenders: list[Tender] | None, reason: str, now: str,
-        deposits: list[tuple[int, str, int, int, int]] | None = None,
+        deposits: list[DepositBack] | None = None,
     ) -> ReturnResult:
         s = self.ctx.settings
         deposits = deposits or []
-        # The item's deposit comes back with it (docs/retail.md): (row id, code, qty, amount, tax)
-        refund = sum(r[4] for r in rows) + sum(d[3] for d in deposits)
-        tax = sum(r[5] for r in rows) + sum(d[4] for d in deposits)
+        # The item's deposit comes back with it (docs/retail.md).
+        refund = sum(r[4] for r in rows) + sum(d.amount for d in deposits)
+        tax = sum(r[5] for r in rows) + sum(d.tax for d in deposits)
         settlement = settle(refund, tenders or [Tender(TenderKind.CASH)], s.currency)
         return_id = new_id()
         n = next_number(conn, "training_return" if training else "return")
@@ -198,9 +223,19 @@ class ReturnService:
         ])
         if approval is not None:
             write_audit(conn, approval, return_no, now)
+        if deposits:
+            conn.execute(insert(t.return_deposits), [
+                {"return_id": return_id, "sale_deposit_id": d.sale_deposit_id, "code": d.code,
+                 "name": d.name, "qty": d.qty, "unit_amount": d.unit_amount,
+                 "amount": d.amount, "tax": d.tax, "tax_code": d.tax_code,
+                 "rate_ppm": d.rate_ppm}
+                for d in deposits
+            ])
         for d in deposits:
-            conn.execute(update(t.sale_deposits).where(t.sale_deposits.c.id == d[0])
-                         .values(refunded=t.sale_deposits.c.refunded + d[3]))
+            if d.sale_deposit_id is not None:
+                conn.execute(update(t.sale_deposits)
+                             .where(t.sale_deposits.c.id == d.sale_deposit_id)
+                             .values(refunded=t.sale_deposits.c.refunded + d.amount))
         restocked = 0
         if not training:
             moves = [
@@ -214,24 +249,43 @@ class ReturnService:
                 "return_id": return_id, "return_no": return_no, "sale_id": sale_id,
                 "refund": refund, "tax": tax, "restock": restock, "blind": sale_id is None,
                 "lines": [{"sku": r[2], "qty": r[3], "amount": r[4], "tax": r[5]} for r in rows],
-                **({"deposits": [{"code": d[1], "qty": d[2], "amount": d[3], "tax": d[4]}
-                                 for d in deposits]} if deposits else {}),
+                **({"deposits": [{"code": d.code, "qty": d.qty, "amount": d.amount,
+                                  "tax": d.tax} for d in deposits]} if deposits else {}),
                 "movements": ledger.movement_payload(posted, {r[1]: r[2] for r in rows}),
             })
         return ReturnResult(return_id, return_no, refund, tax, settlement, restocked)
 
 
 def _deposit_refunds(conn: Connection, sale_id: str, ln: SoldLine, q: int
-                     ) -> list[tuple[int, str, int, int, int]]:
-    """The share of line ``ln``'s deposit that returning ``q`` of its units gives back."""
-    d = t.sale_deposits
-    row = conn.execute(select(d.c.id, d.c.code, d.c.qty, d.c.total, d.c.tax, d.c.refunded)
-                       .where(d.c.sale_id == sale_id, d.c.line_no == ln.line_no)).first()
-    if row is None or ln.returnable <= 0:
+                     ) -> list[DepositBack]:
+    """What returning ``q`` of line ``ln``'s units gives back of its deposits (per unit, and
+    per pack: a crate comes back once all its bottles have). The containers due so far are the
+    whole ones the returned units account for; each step refunds what is left of the amount
+    and of the tax times those containers over the containers left, so the steps of a partial
+    return add up to exactly what was charged."""
+    if ln.returnable <= 0:
         return []
-    amount = round_div((row.total - row.refunded) * q, ln.returnable)
-    tax = round_div(row.tax * q, row.qty)
-    return [(row.id, row.code, q, amount, min(tax, amount))]
+    d, rd = t.sale_deposits, t.return_deposits
+    back = (select(rd.c.sale_deposit_id, func.sum(rd.c.qty).label("q"),
+                   func.sum(rd.c.amount).label("a"), func.sum(rd.c.tax).label("x"))
+            .group_by(rd.c.sale_deposit_id).subquery())
+    rows = conn.execute(
+        select(d.c.id, d.c.code, d.c.name, d.c.qty, d.c.unit_amount, d.c.total, d.c.tax,
+               d.c.tax_code, d.c.rate_ppm, func.coalesce(back.c.q, 0),
+               func.coalesce(back.c.a, 0), func.coalesce(back.c.x, 0))
+        .outerjoin(back, back.c.sale_deposit_id == d.c.id)
+        .where(d.c.sale_id == sale_id, d.c.line_no == ln.line_no).order_by(d.c.id))
+    out = []
+    for (did, code, name, qty, unit, total, tax, tax_code, rate, qty_back, amount_back,
+         tax_back) in rows:
+        left = qty - qty_back
+        n = qty * (ln.returned + q) // ln.qty - qty_back  # whole containers now due
+        if n <= 0 or left <= 0:
+            continue
+        out.append(DepositBack(did, code, name, n, unit,
+                               round_div((total - amount_back) * n, left),
+                               round_div((tax - tax_back) * n, left), tax_code, rate))
+    return out
 
 
 def _merge(picks: list[tuple[SoldLine, int]]) -> list[tuple[SoldLine, int]]:

@@ -255,7 +255,7 @@ class SyncService:
                         continue
                     keys.add(key)
                     codes.append({"key": key, "code": b.code, "multiplier": b.multiplier,
-                                  "pack_price": b.pack_price})
+                                  "pack_price": b.pack_price, "deposit_code": b.deposit})
                 if keys:  # the central is authoritative: a code moves to the product it names
                     conn.execute(t.barcodes.delete().where(
                         t.barcodes.c.key.in_(keys), t.barcodes.c.product_id != pid))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,6 +220,15 @@ class Barcode:
     code: str
     multiplier: int = 1
     pack_price: int | None = None
+    # A DepositType code charged once per scan of this barcode (a crate), on top of the
+    # product's per-unit deposit. Optional: sent only when set; older registers ignore it.
+    deposit: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        if d["deposit"] is None:
+            del d["deposit"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -248,7 +258,7 @@ class Product:
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["barcodes"] = [b.__dict__ for b in self.barcodes]
+        d["barcodes"] = [b.to_json() for b in self.barcodes]
         return d
 
 
@@ -268,10 +278,9 @@ def parse_product(obj: Any, where: str = "product") -> Product:
             raise WireError(bw, "expected an object")
         barcodes.append(Barcode(_str(b, "code", bw, 48),
                                 _int(b, "multiplier", bw, required=False, lo=1) or 1,
-                                _int(b, "pack_price", bw, required=False, lo=0)))
-    active = obj.get("active", True)
-    if not isinstance(active, bool):
-        raise WireError(f"{where}.active", "expected true or false")
+                                _int(b, "pack_price", bw, required=False, lo=0),
+                                _str(b, "deposit", bw, 16, required=False) or None))
+    active = _bool(obj, "active", where, default=True)
     return Product(
         sku=_str(obj, "sku", where, 64), name=_str(obj, "name", where, 200),
         tax_class=_str(obj, "tax_class", where, 16),
@@ -385,6 +394,11 @@ class Status:
     pending: int | None  # the register's own count in its last batch
     pending_at: str | None
     catalog_version: int
+    # what the central last measured of this register (register_health; None: never)
+    clock_skew_ms: int | None = None  # central's time minus the register's clock
+    clock_checked_at: str | None = None
+    quarantined: int | None = None  # as the register last reported it
+    quarantined_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -396,15 +410,31 @@ def _obj(obj: Any, where: str) -> dict[str, Any]:
     return obj
 
 
-def _bool(obj: dict[str, Any], key: str) -> bool:
-    v = obj.get(key, False)
+def _bool(obj: dict[str, Any], key: str, where: str = "", default: bool = False) -> bool:
+    v = obj.get(key, default)
     if not isinstance(v, bool):
-        raise WireError(key, "expected true or false")
+        raise WireError(f"{where}.{key}" if where else key, "expected true or false")
     return v
 
 
-def _opt_time(obj: dict[str, Any], key: str) -> str | None:
-    return None if obj.get(key) is None else _time(obj, key, "")
+def _opt_time(obj: dict[str, Any], key: str, where: str = "") -> str | None:
+    return None if obj.get(key) is None else _time(obj, key, where)
+
+
+def _list(obj: dict[str, Any], key: str, where: str = "") -> list[Any]:
+    items = obj.get(key)
+    if not isinstance(items, list):
+        raise WireError(f"{where}.{key}" if where else key, "expected a list")
+    return items
+
+
+def _objects(obj: dict[str, Any], key: str,
+             where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(field path, object) for each item of the list ``obj[key]``: the one page-parser loop."""
+    path = f"{where}.{key}" if where else key
+    for i, raw in enumerate(_list(obj, key, where)):
+        w = f"{path}[{i}]"
+        yield w, _obj(raw, w)
 
 
 def parse_events_answer(obj: Any) -> EventsAnswer:
@@ -427,13 +457,8 @@ def parse_events_answer(obj: Any) -> EventsAnswer:
 def parse_movements_page(obj: Any) -> MovementsPage:
     body = _obj(obj, "answer")
     cursor = _int(body, "cursor", "", lo=0, hi=2**62) or 0
-    items = body.get("movements")
-    if not isinstance(items, list):
-        raise WireError("movements", "expected a list")
     out = []
-    for i, s in enumerate(items):
-        w = f"movements[{i}]"
-        s = _obj(s, w)
+    for w, s in _objects(body, "movements"):
         (m,) = parse_movements([s.get("movement")], f"{w}.movement")
         out.append(SiblingMovement(_int(s, "cursor", w, lo=1, hi=2**62) or 0,
                                    _str(s, "register", w, 16), m))
@@ -443,9 +468,7 @@ def parse_movements_page(obj: Any) -> MovementsPage:
 def parse_catalog_page(obj: Any) -> CatalogPage:
     body = _obj(obj, "answer")
     version = _int(body, "version", "", lo=0, hi=2**62) or 0
-    items = body.get("products")
-    if not isinstance(items, list):
-        raise WireError("products", "expected a list")
+    items = _list(body, "products")
     products = tuple(parse_product(p, f"products[{i}]") for i, p in enumerate(items))
     return CatalogPage(version, products, _bool(body, "more"), *_retail_lists(body))
 
@@ -469,6 +492,10 @@ def parse_status(obj: Any) -> Status:
         pending=_int(body, "pending", "", required=False, lo=0, hi=2**62),
         pending_at=_opt_time(body, "pending_at"),
         catalog_version=_int(body, "catalog_version", "", lo=0, hi=2**62) or 0,
+        clock_skew_ms=_int(body, "clock_skew_ms", "", required=False, lo=-(2**62), hi=2**62),
+        clock_checked_at=_opt_time(body, "clock_checked_at"),
+        quarantined=_int(body, "quarantined", "", required=False, lo=0, hi=2**62),
+        quarantined_at=_opt_time(body, "quarantined_at"),
     )
 
 
@@ -613,10 +640,12 @@ class ReorderSet:
     par_level: int | None
 
 
-def _lines(items: Any, where: str, qty_key: str) -> tuple[PurchaseOrderLine, ...]:
+def _sku_lines(items: Any, where: str) -> list[tuple[str, dict[str, Any], str]]:
+    """(field path, line, SKU) of a non-empty list of lines keyed by SKU, each SKU once (the
+    lines of PO drafts and transfers)."""
     if not isinstance(items, list) or not items:
         raise WireError(where, "expected a non-empty list")
-    out: list[PurchaseOrderLine] = []
+    out: list[tuple[str, dict[str, Any], str]] = []
     seen: set[str] = set()
     for i, raw in enumerate(items):
         w = f"{where}[{i}]"
@@ -625,9 +654,26 @@ def _lines(items: Any, where: str, qty_key: str) -> tuple[PurchaseOrderLine, ...
         if sku in seen:
             raise WireError(f"{w}.sku", f"SKU {sku} appears twice")
         seen.add(sku)
-        out.append(PurchaseOrderLine(sku, _int(ln, qty_key, w, lo=1) or 0, 0,
-                                     _int(ln, "unit_cost", w, required=False, lo=0)))
-    return tuple(out)
+        out.append((w, ln, sku))
+    return out
+
+
+def _discrepancies(body: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    """(field path, entry) of the optional ``discrepancies`` list, each kind checked."""
+    out = []
+    if body.get("discrepancies") is None:
+        return out
+    for w, d in _objects(body, "discrepancies", where):
+        if d.get("kind") not in DISCREPANCY_KINDS:
+            raise WireError(f"{w}.kind", "expected over, short, damaged or unexpected")
+        out.append((w, d))
+    return out
+
+
+def _lines(items: Any, where: str, qty_key: str) -> tuple[PurchaseOrderLine, ...]:
+    return tuple(PurchaseOrderLine(sku, _int(ln, qty_key, w, lo=1) or 0, 0,
+                                   _int(ln, "unit_cost", w, required=False, lo=0))
+                 for w, ln, sku in _sku_lines(items, where))
 
 
 def parse_po_draft(payload: Any, where: str = "payload") -> PoDraft:
@@ -653,11 +699,7 @@ def parse_po_receipt(payload: Any, where: str = "payload") -> PoReceipt | None:
         sku = _str(ln, "sku", w, 64)
         got[sku] = got.get(sku, 0) + (_int(ln, "received", w, lo=0) or 0)
         _int(ln, "damaged", w, required=False, lo=0)
-    for i, raw in enumerate(body.get("discrepancies") or []):
-        w = f"{where}.discrepancies[{i}]"
-        d = _obj(raw, w)
-        if d.get("kind") not in DISCREPANCY_KINDS:
-            raise WireError(f"{w}.kind", "expected over, short, damaged or unexpected")
+    for w, d in _discrepancies(body, where):
         _int(d, "quantity", w, lo=0)
     return PoReceipt(po_id, got)
 
@@ -671,31 +713,19 @@ def parse_reorder_set(payload: Any, where: str = "payload") -> ReorderSet:
 
 def parse_purchase_orders_page(obj: Any) -> PurchaseOrdersPage:
     body = _obj(obj, "answer")
-    items = body.get("purchase_orders")
-    if not isinstance(items, list):
-        raise WireError("purchase_orders", "expected a list")
     out = []
-    for i, raw in enumerate(items):
-        w = f"purchase_orders[{i}]"
-        po = _obj(raw, w)
+    for w, po in _objects(body, "purchase_orders"):
         status = _str(po, "status", w, 20)
         origin = _str(po, "origin", w, 10)
-        lines = po.get("lines")
-        if not isinstance(lines, list):
-            raise WireError(f"{w}.lines", "expected a list")
-        parsed = []
-        for j, rl in enumerate(lines):
-            lw = f"{w}.lines[{j}]"
-            ln = _obj(rl, lw)
-            parsed.append(PurchaseOrderLine(
-                _str(ln, "sku", lw, 64), _int(ln, "ordered", lw, lo=1) or 0,
-                _int(ln, "received", lw, lo=0) or 0,
-                _int(ln, "unit_cost", lw, required=False, lo=0)))
+        parsed = [PurchaseOrderLine(
+            _str(ln, "sku", lw, 64), _int(ln, "ordered", lw, lo=1) or 0,
+            _int(ln, "received", lw, lo=0) or 0,
+            _int(ln, "unit_cost", lw, required=False, lo=0)) for lw, ln in _objects(po, "lines", w)]
         out.append(PurchaseOrder(
             id=_uuid(po, "id", w), number=_str(po, "number", w, 40),
             vendor=_str(po, "vendor", w, 100), status=status, origin=origin,
             created_at=_time(po, "created_at", w), lines=tuple(parsed),
-            sent_at=None if po.get("sent_at") is None else _time(po, "sent_at", w),
+            sent_at=_opt_time(po, "sent_at", w),
             note=_str(po, "note", w, 200, required=False)))
     return PurchaseOrdersPage(tuple(out))
 
@@ -828,18 +858,14 @@ def parse_promotion(obj: Any, where: str = "promotion") -> PromotionRule:
         win = _window(o["window"], f"{where}.window")
         if win:
             rule["window"] = win
-    active = o.get("active", True)
-    if not isinstance(active, bool):
-        raise WireError(f"{where}.active", "expected true or false")
+    active = _bool(o, "active", where, default=True)
     version = _int(o, "version", where, required=False, lo=0, hi=2**62) or 0
     return PromotionRule(pid, label, kind, rule, version, active)
 
 
 def parse_deposit(obj: Any, where: str = "deposit") -> DepositType:
     o = _obj(obj, where)
-    active = o.get("active", True)
-    if not isinstance(active, bool):
-        raise WireError(f"{where}.active", "expected true or false")
+    active = _bool(o, "active", where, default=True)
     return DepositType(
         code=_str(o, "code", where, 16), name=_str(o, "name", where, 60),
         amount=_int(o, "amount", where, lo=0) or 0,
@@ -907,20 +933,9 @@ class Transfer:
 
 def _transfer_lines(items: Any, where: str, keys: tuple[str, ...]) -> tuple[TransferLine, ...]:
     """Lines keyed by SKU (each once); ``keys`` are the quantity fields, the first required."""
-    if not isinstance(items, list) or not items:
-        raise WireError(where, "expected a non-empty list")
-    out: list[TransferLine] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(items):
-        w = f"{where}[{i}]"
-        ln = _obj(raw, w)
-        sku = _str(ln, "sku", w, 64)
-        if sku in seen:
-            raise WireError(f"{w}.sku", f"SKU {sku} appears twice")
-        seen.add(sku)
-        q = [_int(ln, k, w, required=j == 0, lo=0) or 0 for j, k in enumerate(keys)]
-        out.append(TransferLine(sku, *q))
-    return tuple(out)
+    return tuple(TransferLine(sku, *[_int(ln, k, w, required=j == 0, lo=0) or 0
+                                     for j, k in enumerate(keys)])
+                 for w, ln, sku in _sku_lines(items, where))
 
 
 def parse_transfer_out(payload: Any, where: str = "payload") -> Transfer:
@@ -935,11 +950,7 @@ def parse_transfer_out(payload: Any, where: str = "payload") -> Transfer:
 def parse_transfer_in(payload: Any, where: str = "payload") -> Transfer:
     """What ``stock.transferred_in`` says (to_store left empty: the token's store)."""
     body = _obj(payload, where)
-    for i, raw in enumerate(body.get("discrepancies") or []):
-        d = _obj(raw, f"{where}.discrepancies[{i}]")
-        if d.get("kind") not in DISCREPANCY_KINDS:
-            raise WireError(f"{where}.discrepancies[{i}].kind",
-                            "expected over, short, damaged or unexpected")
+    _discrepancies(body, where)  # kinds only: the quantities are the lines'
     return Transfer(_uuid(body, "transfer_id", where),
                     _str(body, "number", where, 60, required=False),
                     _str(body, "from_store", where, 16), "",
@@ -949,26 +960,14 @@ def parse_transfer_in(payload: Any, where: str = "payload") -> Transfer:
 
 def parse_stores(obj: Any) -> tuple[StoreRef, ...]:
     body = _obj(obj, "answer")
-    items = body.get("stores")
-    if not isinstance(items, list):
-        raise WireError("stores", "expected a list")
-    out = []
-    for i, raw in enumerate(items):
-        s = _obj(raw, f"stores[{i}]")
-        out.append(StoreRef(_str(s, "code", f"stores[{i}]", 16),
-                            _str(s, "name", f"stores[{i}]", 200, required=False)))
-    return tuple(out)
+    return tuple(StoreRef(_str(s, "code", w, 16), _str(s, "name", w, 200, required=False))
+                 for w, s in _objects(body, "stores"))
 
 
 def parse_transfers_page(obj: Any) -> tuple[Transfer, ...]:
     body = _obj(obj, "answer")
-    items = body.get("transfers")
-    if not isinstance(items, list):
-        raise WireError("transfers", "expected a list")
     out = []
-    for i, raw in enumerate(items):
-        w = f"transfers[{i}]"
-        tr = _obj(raw, w)
+    for w, tr in _objects(body, "transfers"):
         status = _str(tr, "status", w, 30)
         if status not in TRANSFER_STATUSES:
             raise WireError(f"{w}.status", f"unknown transfer status {status!r}")
@@ -976,5 +975,5 @@ def parse_transfers_page(obj: Any) -> tuple[Transfer, ...]:
             _uuid(tr, "id", w), _str(tr, "number", w, 60), _str(tr, "from_store", w, 16),
             _str(tr, "to_store", w, 16), _transfer_lines(tr.get("lines"), f"{w}.lines",
                                                           ("sent",)),
-            status, None if tr.get("sent_at") is None else _time(tr, "sent_at", w)))
+            status, _opt_time(tr, "sent_at", w)))
     return tuple(out)

@@ -13,25 +13,19 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QRadioButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pos_terminal.errors import PosError
 from pos_terminal.services.counting import (
     FLAGGED,
     CountLine,
@@ -40,8 +34,16 @@ from pos_terminal.services.counting import (
     Review,
     Session,
 )
-from pos_terminal.ui.dialogs import AmountDialog, ChoiceDialog, ErrorLabel, _buttons, title_label
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.dialogs import (
+    AmountDialog,
+    ChoiceDialog,
+    ErrorLabel,
+    OverrideDialog,
+    _buttons,
+    title_label,
+)
+from pos_terminal.ui.screens import ScanScreen, pick_table
+from pos_terminal.ui.widgets import set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -151,69 +153,29 @@ class PostCountDialog(QDialog):
         return "zero" if self.zero.isChecked() else "skip"
 
 
-class CountScreen(QWidget):
+class CountScreen(ScanScreen):
     """Full screen in the main window's stack; ``done`` goes back to the sale."""
 
-    done = Signal()
     posted = Signal()
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
-        self.app = window.app
+        super().__init__(window, "Stock count", "scan an item to count one (a pack counts its "
+                         "contents); 12*CODE counts 12", field_height=None)
         self.session: Session | None = None
         self.rows: dict[str, int] = {}
-        lay = QVBoxLayout(self)
-        self.title = QLabel("Stock count", self)
-        set_role(self.title, "title")
-        lay.addWidget(self.title)
-        self.message = MessageBar(self)
-        lay.addWidget(self.message)
-        self.scan_field = QLineEdit(self)
-        self.scan_field.setPlaceholderText(
-            "scan an item to count one (a pack counts its contents); 12*CODE counts 12")
-        self.scan_field.returnPressed.connect(self._on_enter)
+        lay = self.lay
         lay.addWidget(self.scan_field)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = pick_table(self, COLUMNS, 36, single=False)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(36)
         lay.addWidget(self.table, 1)
         self.progress = QLabel("", self)
         self.progress.setWordWrap(True)  # never widens the window
         set_role(self.progress, "title")
         lay.addWidget(self.progress)
-        keys = QHBoxLayout()
-        keys.addWidget(FunctionButton("F2", "New", self.new_count, self))
-        keys.addWidget(FunctionButton("F3", "Open", self.open_count, self))
-        keys.addWidget(FunctionButton("F4", "Quantity", self.set_quantity, self))
-        keys.addWidget(FunctionButton("F5", "Check", self.review, self))
-        keys.addWidget(FunctionButton("F8", "Cancel", self.cancel_count, self))
-        keys.addWidget(FunctionButton("F12", "Post", self.post, self, "primary"))
-        keys.addWidget(FunctionButton("F10", "Back", self.done.emit, self))
-        lay.addLayout(keys)
-
-    # -- helpers -----------------------------------------------------------------------------
-    def _run(self, fn: Any, on_done: Any) -> None:
-        self.window_.runner.run(fn, on_done, self.fail)
-
-    def fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, PosError):
-            self.window_.unexpected(exc)
-        self.message.error(str(exc) if isinstance(exc, PosError) else
-                           "something went wrong (details in the log)")
-        self.scan_field.setFocus()
-
-    @property
-    def user_id(self) -> int:
-        assert self.window_.user is not None
-        return self.window_.user.id
+        self.add_keys(("F2", "New", self.new_count), ("F3", "Open", self.open_count),
+                      ("F4", "Quantity", self.set_quantity), ("F5", "Check", self.review),
+                      ("F8", "Cancel", self.cancel_count), ("F12", "Post", self.post, "primary"),
+                      ("F10", "Back", self.done.emit))
 
     # -- sessions ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -319,15 +281,7 @@ class CountScreen(QWidget):
         self._run(self.app.counting.sessions, choose)
 
     # -- counting ----------------------------------------------------------------------------
-    def handle_scan(self, code: str) -> None:
-        self.scan_field.setText(code)
-        self._on_enter()
-
-    def _on_enter(self) -> None:
-        text = self.scan_field.text().strip()
-        self.scan_field.clear()
-        if not text:
-            return
+    def scanned(self, text: str) -> None:
         if self.session is None or self.session.status != "open":
             self.message.error("no count is open: F2 starts one, F3 opens one")
             return
@@ -388,10 +342,8 @@ class CountScreen(QWidget):
             self.message.error("no count is open")
             return
         user = self.window_.user
-        if user is None or user.role.name != "MANAGER":
-            self.message.error("posting a count needs a manager: sign in as one to post")
-            return
-        sid, uid = self.session.id, self.user_id
+        assert user is not None
+        sid, uid, number = self.session.id, user.id, self.session.number
 
         def reviewed(r: Review) -> None:
             if r.flagged:
@@ -402,7 +354,22 @@ class CountScreen(QWidget):
             if dlg.exec() != QDialog.DialogCode.Accepted:
                 return
             how = dlg.uncounted
-            self._run(lambda: self.app.counting.post(sid, uid, how), self._posted)
+            if user.role.name == "MANAGER":
+                self._run(lambda: self.app.counting.post(sid, uid, how), self._posted)
+                return
+            # a clerk counted: a manager approves the posting here with their PIN (audited)
+            ok = OverrideDialog(self, "post_count", self.window_.supervisors(), True,
+                                f"stock count #{number}")
+            if ok.exec() != QDialog.DialogCode.Accepted:
+                self.message.info("not posted: the count stays open")
+                return
+            name, pin, reason = ok.user.currentText(), ok.pin.text(), ok.reason.text()
+
+            def approve_and_post() -> CountPosting:
+                o = self.app.users.approve(name, pin, "post_count", user, reason)
+                return self.app.counting.post(sid, uid, how, approval=o)
+
+            self._run(approve_and_post, self._posted)
 
         self._run(lambda: self.app.counting.review(sid), reviewed)
 
@@ -418,15 +385,15 @@ class CountScreen(QWidget):
             self.message.error("no count is open")
             return
         sid, uid = self.session.id, self.user_id
+        keep = ChoiceDialog(self, f"Cancel {self.session.label}?", [
+            ("No, keep counting", False),
+            ("Yes, cancel the count: nothing counted in it reaches the stock", True)])
+        if keep.exec() != QDialog.DialogCode.Accepted or keep.value is not True:
+            self.scan_field.setFocus()
+            return
 
         def cancelled(s: Session) -> None:
             self.show_session(None, [])
             self.message.info(f"{s.label} cancelled; nothing was posted")
 
         self._run(lambda: self.app.counting.cancel(sid, uid), cancelled)
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.done.emit()
-            return
-        super().keyPressEvent(event)

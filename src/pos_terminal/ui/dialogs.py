@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from pos_terminal.domain.cash import denominations
 from pos_terminal.domain.money import Currency
+from pos_terminal.domain.users import REQUIRED_ROLE, Role
 from pos_terminal.errors import InputError
 from pos_terminal.ui.widgets import set_role
 
@@ -67,17 +68,18 @@ class OverrideDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(action.replace("_", " ").capitalize())
         form = QFormLayout(self)
+        who = REQUIRED_ROLE.get(action, Role.SUPERVISOR).name.lower()  # post_count: manager
         title = QLabel(f"{action.replace('_', ' ').capitalize()}"
-                       + (": supervisor approval" if needs_pin else ""), self)
+                       + (f": {who} approval" if needs_pin else ""), self)
         set_role(title, "title")
         form.addRow(title)
         self.user = QComboBox(self)
         self.user.addItems(supervisors)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("supervisor PIN")
+        self.pin.setPlaceholderText(f"{who} PIN")
         if needs_pin:
-            form.addRow("Supervisor", self.user)
+            form.addRow(who.capitalize(), self.user)
             form.addRow("PIN", self.pin)
         self.reason = QLineEdit(reason, self)
         self.reason.setPlaceholderText("reason (required)")

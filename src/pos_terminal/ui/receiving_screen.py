@@ -8,29 +8,27 @@ F8 draft a PO (manager) · F9 put the delivery aside · F12 post · F10/Esc back
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
 from pos_terminal.domain.users import Role
-from pos_terminal.errors import NotFoundError, PosError
+from pos_terminal.errors import NotFoundError
 from pos_terminal.services.receiving import OpenPo, Posted, Receiving, ReceivingLine
 from pos_terminal.ui.dialogs import AmountDialog, TextDialog
 from pos_terminal.ui.receiving_dialogs import NewProductDialog, PoDraftDialog
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.screens import ScanScreen, pick_table
+from pos_terminal.ui.widgets import FunctionButton
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -39,23 +37,15 @@ COLUMNS = ["Item", "SKU", "Ord.", "Before", "Count", "Dmg.", "Diff", "Cost"]
 _FREE = "free"
 
 
-class ReceivingScreen(QWidget):
-    done = Signal()
-
+class ReceivingScreen(ScanScreen):
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
-        self.app = window.app
+        super().__init__(window, "Receiving", "scan each item as it comes off the pallet (a case "
+                         "barcode counts the whole case)")
         self.currency = self.app.settings.currency
         self.current: Receiving | None = None
         self.last_unknown = ""
-        lay = QVBoxLayout(self)
-        self.title = QLabel("Receiving", self)
-        set_role(self.title, "title")
+        lay = self.lay
         self.title.setWordWrap(True)
-        lay.addWidget(self.title)
-        self.message = MessageBar(self)
-        lay.addWidget(self.message)
         pick = QHBoxLayout()
         self.choice = QComboBox(self)
         self.choice.setMinimumHeight(44)
@@ -78,37 +68,17 @@ class ReceivingScreen(QWidget):
         self.start_button = FunctionButton("F3", "Open", self.open_selected, self, "primary")
         pick.addWidget(self.start_button)
         lay.addLayout(pick)
-        self.scan_field = QLineEdit(self)
-        self.scan_field.setPlaceholderText("scan each item as it comes off the pallet (a case "
-                                           "barcode counts the whole case)")
-        self.scan_field.setMinimumHeight(44)
-        self.scan_field.returnPressed.connect(self._on_enter)
         lay.addWidget(self.scan_field)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(40)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table = pick_table(self, COLUMNS)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         lay.addWidget(self.table, 1)
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
-        keys = QHBoxLayout()
-        keys.addWidget(FunctionButton("F2", "Quantity", self.edit_quantity, self))
-        keys.addWidget(FunctionButton("F4", "Damaged", self.edit_damaged, self))
-        keys.addWidget(FunctionButton("F5", "Unit cost", self.edit_cost, self))
-        keys.addWidget(FunctionButton("F7", "New item", self.new_product, self))
-        keys.addWidget(FunctionButton("F8", "Draft PO", self.draft_po, self))
-        keys.addWidget(FunctionButton("F9", "Put aside", self.put_aside, self))
-        keys.addWidget(FunctionButton("F12", "Post", self.post, self, "primary"))
-        keys.addWidget(FunctionButton("F10", "Back", self.leave, self))
-        lay.addLayout(keys)
+        self.add_keys(("F2", "Quantity", self.edit_quantity), ("F4", "Damaged", self.edit_damaged),
+                      ("F5", "Unit cost", self.edit_cost), ("F7", "New item", self.new_product),
+                      ("F8", "Draft PO", self.draft_po), ("F9", "Put aside", self.put_aside),
+                      ("F12", "Post", self.post, "primary"), ("F10", "Back", self.leave))
 
     # -- choosing a delivery ----------------------------------------------------------------
     def start(self) -> None:
@@ -208,21 +178,13 @@ class ReceivingScreen(QWidget):
                              + (f"; discrepancies: {words}{more}" if found else ""))
         self.scan_field.setFocus()
 
-    def handle_scan(self, code: str) -> None:
-        self.scan_field.setText(code)
-        self._on_enter()
-
-    def _on_enter(self) -> None:
-        text = self.scan_field.text().strip()
-        self.scan_field.clear()
-        if not text:
-            return
+    def scanned(self, text: str) -> None:
         if self.current is None:
             self.message.error("open a delivery first (choose it and press F3)")
             return
         rid = self.current.id
 
-        def scanned(rec: Receiving) -> None:
+        def counted(rec: Receiving) -> None:
             sku = rec.lines[-1].sku if rec.lines else ""
             for ln in rec.lines:
                 if self.current and ln.counted != _line(self.current, ln.sku).counted:
@@ -242,7 +204,7 @@ class ReceivingScreen(QWidget):
                 return
             self.fail(exc)
 
-        self.window_.runner.run(lambda: self.app.receiving.scan(rid, text), scanned, failed)
+        self.window_.runner.run(lambda: self.app.receiving.scan(rid, text), counted, failed)
 
     def _selected(self) -> ReceivingLine | None:
         if self.current is None or not self.current.lines:
@@ -251,42 +213,32 @@ class ReceivingScreen(QWidget):
         row = max(self.table.currentRow(), 0)
         return self.current.lines[min(row, len(self.current.lines) - 1)]
 
-    def edit_quantity(self) -> None:
+    def _edit(self, ask: Callable[[ReceivingLine], tuple[str, str, Any, str]],
+              store: Callable[[str, str, Any], Receiving]) -> None:
+        """Ask for one figure of the selected line (``ask`` gives the AmountDialog's title,
+        label, currency and initial text) and save it with ``store(delivery, sku, value)``."""
         ln = self._selected()
         if ln is None or self.current is None:
             return
-        dlg = AmountDialog(self, f"Counted: {ln.name}", f"Arrived ({ln.unit})", None,
-                           str(ln.counted))
+        dlg = AmountDialog(self, *ask(ln))
         if dlg.exec() == QDialog.DialogCode.Accepted:
             rid, value = self.current.id, dlg.value
-            self.window_.runner.run(
-                lambda: self.app.receiving.set_counted(rid, ln.sku, value),
-                lambda rec: self._show(rec, ln.sku), self.fail)
+            self._run(lambda: store(rid, ln.sku, value), lambda rec: self._show(rec, ln.sku))
+
+    def edit_quantity(self) -> None:
+        self._edit(lambda ln: (f"Counted: {ln.name}", f"Arrived ({ln.unit})", None,
+                               str(ln.counted)), self.app.receiving.set_counted)
 
     def edit_damaged(self) -> None:
-        ln = self._selected()
-        if ln is None or self.current is None:
-            return
-        dlg = AmountDialog(self, f"Damaged: {ln.name}", f"Damaged of {ln.counted} counted",
-                           None, str(ln.damaged))
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            rid, value = self.current.id, dlg.value
-            self.window_.runner.run(
-                lambda: self.app.receiving.set_damaged(rid, ln.sku, value),
-                lambda rec: self._show(rec, ln.sku), self.fail)
+        self._edit(lambda ln: (f"Damaged: {ln.name}", f"Damaged of {ln.counted} counted", None,
+                               str(ln.damaged)), self.app.receiving.set_damaged)
 
     def edit_cost(self) -> None:
-        ln = self._selected()
-        if ln is None or self.current is None:
-            return
-        initial = self.currency.format(ln.unit_cost) if ln.unit_cost is not None else ""
-        dlg = AmountDialog(self, f"Unit cost: {ln.name}", "Cost per unit", self.currency,
-                           initial)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            rid, value = self.current.id, dlg.value
-            self.window_.runner.run(
-                lambda: self.app.receiving.set_cost(rid, ln.sku, value),
-                lambda rec: self._show(rec, ln.sku), self.fail)
+        def ask(ln: ReceivingLine) -> tuple[str, str, Any, str]:
+            initial = self.currency.format(ln.unit_cost) if ln.unit_cost is not None else ""
+            return f"Unit cost: {ln.name}", "Cost per unit", self.currency, initial
+
+        self._edit(ask, self.app.receiving.set_cost)
 
     def new_product(self) -> None:
         user = self.window_.user
@@ -358,19 +310,6 @@ class ReceivingScreen(QWidget):
 
     def leave(self) -> None:
         self.done.emit()
-
-    def fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, PosError):
-            self.window_.unexpected(exc)
-        self.message.error(str(exc) if isinstance(exc, PosError) else
-                           "something went wrong (details in the log)")
-        self.scan_field.setFocus()
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.done.emit()
-            return
-        super().keyPressEvent(event)
 
 
 def _q(n: int, shown: bool) -> str:

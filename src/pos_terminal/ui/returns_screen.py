@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
 from pos_terminal.domain.cart import Override
@@ -29,35 +27,27 @@ from pos_terminal.errors import InputError, PosError
 from pos_terminal.services.returns import SoldLine
 from pos_terminal.services.sale_session import Approver
 from pos_terminal.ui.dialogs import OverrideDialog
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.screens import ScanScreen
+from pos_terminal.ui.widgets import set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
 
 
-class ReturnsScreen(QWidget):
-    done = Signal()
+class ReturnsScreen(ScanScreen):
     refunded = Signal()
+    failed_text = "the return failed"
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
-        self.app = window.app
+        super().__init__(window, "Returns", "scan the receipt's barcode or type its number "
+                         "(e.g. S1-R1-000123)", field_height=None)
+        self.receipt_field = self.scan_field  # a receipt number, or items in a blind return
         self.currency = self.app.settings.currency
         self.receipt_no = ""
         self.lines: list[SoldLine] = []
         self.blind: Override | None = None
         self.blind_items: list[tuple[str, int, str]] = []  # code, qty, label
-        lay = QVBoxLayout(self)
-        title = QLabel("Returns", self)
-        set_role(title, "title")
-        lay.addWidget(title)
-        self.message = MessageBar(self)
-        lay.addWidget(self.message)
-        self.receipt_field = QLineEdit(self)
-        self.receipt_field.setPlaceholderText(
-            "scan the receipt's barcode or type its number (e.g. S1-R1-000123)")
-        self.receipt_field.returnPressed.connect(self._on_enter)
+        lay = self.lay
         lay.addWidget(self.receipt_field)
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Item", "Sold", "Returnable", "Return now"])
@@ -69,11 +59,17 @@ class ReturnsScreen(QWidget):
         opts = QHBoxLayout()
         self.restock = QCheckBox("Put back on the shelf (restock)", self)
         self.restock.setChecked(True)
+        # Blind returns: the deposit comes back with the item unless the bottle stays with
+        # the customer (docs/retail.md).
+        self.deposit_back = QCheckBox("Bottle back: refund its &deposit", self)
+        self.deposit_back.setChecked(True)
+        self.deposit_back.hide()
         self.tender = QComboBox(self)
         self.tender.addItems(["cash", "card"])
         self.reference = QLineEdit(self)
         self.reference.setPlaceholderText("card terminal reference (card refunds)")
         opts.addWidget(self.restock)
+        opts.addWidget(self.deposit_back)
         opts.addWidget(QLabel("Refund by", self))
         opts.addWidget(self.tender)
         opts.addWidget(self.reference, 1)
@@ -81,11 +77,9 @@ class ReturnsScreen(QWidget):
         self.refund_label = QLabel("", self)
         set_role(self.refund_label, "change")
         lay.addWidget(self.refund_label)
-        keys = QHBoxLayout()
-        keys.addWidget(FunctionButton("F12", "Refund", self.refund, self, "primary"))
-        keys.addWidget(FunctionButton("F6", "Blind return", self.start_blind, self))
-        keys.addWidget(FunctionButton("F10", "Back to sale", self.done.emit, self))
-        lay.addLayout(keys)
+        self.add_keys(("F12", "Refund", self.refund, "primary"),
+                      ("F6", "Blind return", self.start_blind),
+                      ("F10", "Back to sale", self.done.emit))
 
     def start(self) -> None:
         self.receipt_no = ""
@@ -96,20 +90,14 @@ class ReturnsScreen(QWidget):
         self.refund_label.clear()
         self.reference.clear()
         self.restock.setChecked(True)
+        self.deposit_back.setChecked(True)
+        self.deposit_back.hide()
         self.message.clear_message()
         self.receipt_field.setPlaceholderText(
             "scan the receipt's barcode or type its number (e.g. S1-R1-000123)")
         self.receipt_field.setFocus()
 
-    def handle_scan(self, code: str) -> None:
-        self.receipt_field.setText(code)
-        self._on_enter()
-
-    def _on_enter(self) -> None:
-        text = self.receipt_field.text().strip()
-        self.receipt_field.clear()
-        if not text:
-            return
+    def scanned(self, text: str) -> None:
         if self.blind is not None:
             self._add_blind(text)
         else:
@@ -134,12 +122,6 @@ class ReturnsScreen(QWidget):
 
         self.window_.runner.run(lambda: self.app.returns.receipt(receipt_no), show, self.fail)
 
-    def fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, PosError):
-            self.window_.unexpected(exc)
-        self.message.error(str(exc) if isinstance(exc, PosError) else "the return failed")
-        self.receipt_field.setFocus()
-
     def _tenders(self) -> list[Tender]:
         if self.tender.currentText() == "card":
             ref = check_reference(self.reference.text())
@@ -160,9 +142,11 @@ class ReturnsScreen(QWidget):
         if self.blind is not None:
             items = [(c, q) for c, q, _ in self.blind_items]
             approval = self.blind
+            deposit_back = self.deposit_back.isChecked()
 
             def job() -> Any:
-                return self.app.returns.blind_return(items, user.id, approval, restock, tenders)
+                return self.app.returns.blind_return(items, user.id, approval, restock, tenders,
+                                                     deposit_back=deposit_back)
         else:
             items = []
             for row, ln in enumerate(self.lines):
@@ -202,6 +186,7 @@ class ReturnsScreen(QWidget):
         def started(o: Override) -> None:
             self.start()
             self.blind = o
+            self.deposit_back.show()
             self.receipt_field.setPlaceholderText("blind return: scan each item coming back")
             self.message.info("blind return approved: scan the items, then F12")
 
@@ -217,9 +202,3 @@ class ReturnsScreen(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem("1" if col == 3 else "-"))
 
         self.window_.runner.run(lambda: self.app.catalog.item(code), added, self.fail)
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.done.emit()
-            return
-        super().keyPressEvent(event)

@@ -469,7 +469,10 @@ class SaleScreen(QWidget):
         self.refresh()
         self.total_label.setText(fmt(result.total))
         self.change_label.setText(f"Change {fmt(result.change)}")
-        self.message.info(f"receipt {result.receipt_no} — Enter for the next customer")
+        rest = getattr(result, "rest_voucher", None)  # a voucher worth more than the sale
+        self.message.info(f"receipt {result.receipt_no}"
+                          + (f", new voucher {rest} printed" if rest else "")
+                          + " — Enter for the next customer")
         self.window_.show_preview(result.receipt_no, self.preview)
         self.sale_done.emit(result)
         self.focus_scan()

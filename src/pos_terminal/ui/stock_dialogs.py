@@ -8,17 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -29,6 +26,7 @@ from pos_terminal.domain.users import Role
 from pos_terminal.errors import PosError
 from pos_terminal.services.reorder import Levels
 from pos_terminal.ui.dialogs import ErrorLabel, _buttons, title_label
+from pos_terminal.ui.screens import pick_table
 from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
 
 if TYPE_CHECKING:
@@ -181,15 +179,7 @@ class LowStockDialog(QDialog):
                                      "level")
         self.code.returnPressed.connect(self._on_enter)
         lay.addWidget(self.code)
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(36)
+        self.table = pick_table(self, self.COLUMNS, 36, single=False)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         lay.addWidget(self.table, 1)
         keys = QHBoxLayout()

@@ -18,27 +18,21 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
-from pos_terminal.errors import PosError
 from pos_terminal.services.transfers import Received, Transfer
 from pos_terminal.sync import wire
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.screens import ScanScreen, cell, pick_table
+from pos_terminal.ui.widgets import set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
 
+_FAILED = "that did not work (details in the log)"
 _QTY_FIRST = re.compile(r"^(\d{1,6})\s*[xX*]\s*(\S+)$")
 _QTY_LAST = re.compile(r"^(\S+?)\s*[xX*]\s*(\d{1,6})$")
 MAX_UNITS = 1_000_000
@@ -54,78 +48,10 @@ def split_quantity(text: str) -> tuple[str, int]:
     return text, 1
 
 
-def _table(parent: QWidget, columns: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(columns), parent)
-    table.setHorizontalHeaderLabels(columns)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(40)  # big rows: touch and a quick eye
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    return table
-
-
-def _cell(text: str, right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-class _Screen(QWidget):
-    """What both screens share: a title, the message bar, the scan field, errors."""
-
-    done = Signal()
-
-    def __init__(self, window: MainWindow, title: str, placeholder: str) -> None:
-        super().__init__(window)
-        self.window_ = window
-        self.app = window.app
-        self.lay = QVBoxLayout(self)
-        self.title = QLabel(title, self)
-        set_role(self.title, "title")
-        self.lay.addWidget(self.title)
-        self.message = MessageBar(self)
-        self.lay.addWidget(self.message)
-        self.scan_field = QLineEdit(self)
-        self.scan_field.setPlaceholderText(placeholder)
-        self.scan_field.setMinimumHeight(44)
-        self.scan_field.returnPressed.connect(self._on_enter)
-
-    def _on_enter(self) -> None:
-        text = self.scan_field.text().strip()
-        self.scan_field.clear()
-        if text:
-            self.handle_scan(text)
-
-    def handle_scan(self, code: str) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, PosError):
-            self.window_.unexpected(exc)
-        self.message.error(str(exc) if isinstance(exc, PosError) else
-                           "that did not work (details in the log)")
-        self.scan_field.setFocus()
-
-    def user_id(self) -> int:
-        user = self.window_.user
-        assert user is not None
-        return user.id
-
-    def keyPressEvent(self, event: Any) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.done.emit()
-            return
-        super().keyPressEvent(event)
-
-
-class TransferOutScreen(_Screen):
+class TransferOutScreen(ScanScreen):
     """Send stock to another store."""
 
+    failed_text = _FAILED
     sent = Signal()
 
     def __init__(self, window: MainWindow) -> None:
@@ -142,16 +68,14 @@ class TransferOutScreen(_Screen):
         pick.addStretch(1)
         self.lay.addLayout(pick)
         self.lay.addWidget(self.scan_field)
-        self.table = _table(self, ["Item", "SKU", "Units"])
+        self.table = pick_table(self, ["Item", "SKU", "Units"])
         self.lay.addWidget(self.table, 1)
         self.total = QLabel("", self)
         set_role(self.total, "title")
         self.lay.addWidget(self.total)
-        keys = QHBoxLayout()
-        keys.addWidget(FunctionButton("F12", "Send", self.send, self, "primary"))
-        keys.addWidget(FunctionButton("F8", "Remove line", self.remove_line, self))
-        keys.addWidget(FunctionButton("F10", "Back to sale", self.done.emit, self))
-        self.lay.addLayout(keys)
+        self.add_keys(("F12", "Send", self.send, "primary"),
+                      ("F8", "Remove line", self.remove_line),
+                      ("F10", "Back to sale", self.done.emit))
         self.lines: dict[str, list[Any]] = {}  # sku -> [label, units]
 
     def start(self) -> None:
@@ -179,7 +103,7 @@ class TransferOutScreen(_Screen):
             return str(self.target.itemData(i))
         return text.split("·")[0].strip()
 
-    def handle_scan(self, code: str) -> None:
+    def scanned(self, code: str) -> None:
         text, count = split_quantity(code)
 
         def added(got: tuple[str, int, str]) -> None:
@@ -195,9 +119,9 @@ class TransferOutScreen(_Screen):
     def _show(self, select: str | None = None) -> None:
         self.table.setRowCount(len(self.lines))
         for row, (sku, (label, units)) in enumerate(self.lines.items()):
-            self.table.setItem(row, 0, _cell(label))
-            self.table.setItem(row, 1, _cell(sku))
-            self.table.setItem(row, 2, _cell(str(units), right=True))
+            self.table.setItem(row, 0, cell(label))
+            self.table.setItem(row, 1, cell(sku))
+            self.table.setItem(row, 2, cell(str(units), right=True))
             if sku == select:
                 self.table.selectRow(row)
         units = sum(u for _, u in self.lines.values())
@@ -215,7 +139,7 @@ class TransferOutScreen(_Screen):
     def send(self) -> None:
         to = self.target_code()
         items = [(sku, units) for sku, (_, units) in self.lines.items()]
-        user_id = self.user_id()
+        user_id = self.user_id
 
         def done(tr: Transfer) -> None:
             self.sent.emit()
@@ -230,15 +154,16 @@ class TransferOutScreen(_Screen):
                                 self.fail)
 
 
-class TransferInScreen(_Screen):
+class TransferInScreen(ScanScreen):
     """Receive a transfer another store sent to this one."""
 
+    failed_text = _FAILED
     received = Signal()
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window, "Receive a transfer",
                          "scan each item that arrived (5x CODE for five)")
-        self.pending = _table(self, ["Transfer", "From", "Sent", "Units"])
+        self.pending = pick_table(self, ["Transfer", "From", "Sent", "Units"])
         self.pending.setMaximumHeight(180)
         self.pending.cellDoubleClicked.connect(lambda _r, _c: self.open_selected())
         self.lay.addWidget(self.pending)
@@ -246,15 +171,13 @@ class TransferInScreen(_Screen):
         set_role(self.heading, "title")
         self.lay.addWidget(self.heading)
         self.lay.addWidget(self.scan_field)
-        self.table = _table(self, ["Item", "SKU", "Sent", "Received", "Damaged"])
+        self.table = pick_table(self, ["Item", "SKU", "Sent", "Received", "Damaged"])
         self.lay.addWidget(self.table, 1)
-        keys = QHBoxLayout()
-        keys.addWidget(FunctionButton("F12", "Post receipt", self.post, self, "primary"))
-        keys.addWidget(FunctionButton("F3", "Open transfer", self.open_selected, self))
-        keys.addWidget(FunctionButton("F5", "All arrived", self.all_arrived, self))
-        keys.addWidget(FunctionButton("F4", "Damaged +1", self.damaged_one, self))
-        keys.addWidget(FunctionButton("F10", "Back to sale", self.done.emit, self))
-        self.lay.addLayout(keys)
+        self.add_keys(("F12", "Post receipt", self.post, "primary"),
+                      ("F3", "Open transfer", self.open_selected),
+                      ("F5", "All arrived", self.all_arrived),
+                      ("F4", "Damaged +1", self.damaged_one),
+                      ("F10", "Back to sale", self.done.emit))
         self.transfers: list[Transfer] = []
         self.current: Transfer | None = None
         self.rows: list[str] = []  # SKUs in table order
@@ -272,10 +195,10 @@ class TransferInScreen(_Screen):
             self.transfers = found
             self.pending.setRowCount(len(found))
             for row, tr in enumerate(found):
-                self.pending.setItem(row, 0, _cell(tr.number))
-                self.pending.setItem(row, 1, _cell(tr.from_store))
-                self.pending.setItem(row, 2, _cell((tr.sent_at or "")[:16].replace("T", " ")))
-                self.pending.setItem(row, 3, _cell(str(tr.units), right=True))
+                self.pending.setItem(row, 0, cell(tr.number))
+                self.pending.setItem(row, 1, cell(tr.from_store))
+                self.pending.setItem(row, 2, cell((tr.sent_at or "")[:16].replace("T", " ")))
+                self.pending.setItem(row, 3, cell(str(tr.units), right=True))
             if len(found) == 1 and not note:
                 self.open(found[0])
                 return
@@ -309,9 +232,9 @@ class TransferInScreen(_Screen):
         row = len(self.rows)
         self.rows.append(sku)
         self.table.setRowCount(row + 1)
-        self.table.setItem(row, 0, _cell(label if sent else f"{label} (not on the transfer)"))
-        self.table.setItem(row, 1, _cell(sku))
-        self.table.setItem(row, 2, _cell(str(sent), right=True))
+        self.table.setItem(row, 0, cell(label if sent else f"{label} (not on the transfer)"))
+        self.table.setItem(row, 1, cell(sku))
+        self.table.setItem(row, 2, cell(str(sent), right=True))
         for col in (3, 4):
             spin = QSpinBox(self.table)
             spin.setRange(0, MAX_UNITS)
@@ -325,7 +248,7 @@ class TransferInScreen(_Screen):
         assert isinstance(w, QSpinBox)
         return w
 
-    def handle_scan(self, code: str) -> None:
+    def scanned(self, code: str) -> None:
         if self.current is None:
             self.message.error("choose the transfer first (F3)")
             return
@@ -365,7 +288,7 @@ class TransferInScreen(_Screen):
         received = {sku: self.spin(row, 3).value() for row, sku in enumerate(self.rows)}
         damaged = {sku: self.spin(row, 4).value() for row, sku in enumerate(self.rows)
                    if self.spin(row, 4).value()}
-        user_id = self.user_id()
+        user_id = self.user_id
 
         def done(got: Received) -> None:
             self.received.emit()

@@ -42,9 +42,15 @@ def upgrade() -> None:
         sa.Column("updated_at", UtcDateTime, nullable=False),
         sa.CheckConstraint("amount >= 0", name="amount"),
     )
+    op.create_table(
+        "barcode_deposits",
+        sa.Column("key", sa.String(48), primary_key=True),
+        sa.Column("deposit", sa.String(16), sa.ForeignKey("deposit_types.code"), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("barcode_deposits")
     op.drop_table("deposit_types")
     op.drop_table("promotions")
     op.drop_column("products", "tare")

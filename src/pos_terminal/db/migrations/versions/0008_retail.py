@@ -11,6 +11,8 @@ Frozen DDL: later schema changes are new revisions, never edits here.
 - ``sale_line_retail``: promotion saving and name, and tare, per sale line that has them.
 - ``sale_deposits``: deposits charged under a sale's item lines (no stock, no ledger).
 - ``deposit_refunds``: empties taken back without a sale (cash or voucher).
+- ``barcodes.deposit_code``: a pack barcode's own deposit (the crate).
+- ``return_deposits``: deposits a return gave back (printed on the return slip).
 """
 
 import sqlalchemy as sa
@@ -25,6 +27,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("products", sa.Column("deposit_code", sa.String()))
     op.add_column("products", sa.Column("tare", sa.Integer()))
+    op.add_column("barcodes", sa.Column("deposit_code", sa.String()))
     op.create_table(
         "promotions",
         sa.Column("promo_id", sa.String(), primary_key=True),
@@ -87,9 +90,25 @@ def upgrade() -> None:
         sa.Column("redeemed_at", sa.String()),
         sa.CheckConstraint("method IN ('cash', 'voucher')", name="deposit_refund_method"),
     )
+    op.create_table(
+        "return_deposits",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("return_id", sa.String(), sa.ForeignKey("returns.id"), nullable=False),
+        sa.Column("sale_deposit_id", sa.Integer(), sa.ForeignKey("sale_deposits.id")),
+        sa.Column("code", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("qty", sa.Integer(), nullable=False),
+        sa.Column("unit_amount", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("tax", sa.Integer(), nullable=False),
+        sa.Column("tax_code", sa.String(), nullable=False),
+        sa.Column("rate_ppm", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_return_deposits_return", "return_deposits", ["return_id"])
+    op.create_index("ix_return_deposits_sale_deposit", "return_deposits", ["sale_deposit_id"])
 
 
 def downgrade() -> None:
-    for name in ("deposit_refunds", "sale_deposits", "sale_line_retail", "deposit_types",
-                 "promotions"):
+    for name in ("return_deposits", "deposit_refunds", "sale_deposits", "sale_line_retail",
+                 "deposit_types", "promotions"):
         op.drop_table(name)

@@ -1,0 +1,89 @@
+"""The count screen when a supervisor counts: a manager approves the posting with a PIN at the
+register (audited), and F8 asks before it cancels a count."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import Qt
+from test_shift_flow import open_shift, sign_in
+from test_stock_screens import code_of, fkey, snacks
+
+from pos_terminal.domain.users import Role
+from pos_terminal.ui.counting_screen import PostCountDialog, StartCountDialog
+from pos_terminal.ui.dialogs import ChoiceDialog, OverrideDialog
+from pos_terminal.ui.main_window import MainWindow
+
+from ui_support import on_modal, pick_choice, shot
+
+
+def _start_shelf_count(qtbot, w: MainWindow, p: dict) -> None:  # type: ignore[no-untyped-def]
+    pick_choice(qtbot, "count")
+    w.manager_menu()
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.count)
+
+    def start(d: StartCountDialog) -> None:
+        d.kind.setCurrentIndex(d.kind.findData("shelf"))
+        d.codes.setPlainText(code_of(p))
+        d.accept()
+
+    on_modal(qtbot, start, StartCountDialog)
+    fkey(qtbot, w, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: w.count.table.rowCount() == 1)
+
+
+def test_supervisor_counts_manager_approves_and_f8_asks(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    w.app.users.add("supervisor", Role.SUPERVISOR, "2222")
+    w.login.start()
+    qtbot.waitUntil(lambda: "supervisor" in w.login.names)
+    sign_in(qtbot, w, "supervisor", "2222")
+    open_shift(qtbot, w)
+    a, b = snacks(w)[:2]
+    # F8: "keep counting" (the default row) leaves the count open
+    _start_shelf_count(qtbot, w, b)
+    on_modal(qtbot, lambda d: d.accept(), ChoiceDialog)
+    fkey(qtbot, w, Qt.Key.Key_F8)
+    assert w.count.session is not None and w.count.session.status == "open"
+
+    def yes(d: ChoiceDialog) -> None:
+        d.list.setCurrentRow(1)
+        d.accept()
+
+    on_modal(qtbot, yes, ChoiceDialog)
+    fkey(qtbot, w, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: "cancelled" in w.count.message.text())
+    # a count the supervisor posts with the manager's PIN
+    _start_shelf_count(qtbot, w, a)
+    qtbot.keyClicks(w.count.scan_field, f"{a['on_hand'] - 1}*{code_of(a)}")
+    qtbot.keyClick(w.count.scan_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "counted" in w.count.message.text())
+
+    def wrong(d: OverrideDialog) -> None:
+        d.user.setCurrentText("manager")
+        d.pin.setText("0000")
+        d.accept()
+
+    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
+    on_modal(qtbot, wrong, OverrideDialog)
+    fkey(qtbot, w, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: "wrong PIN" in w.count.message.text())
+    assert w.count.session is not None and w.count.session.status == "open"
+
+    def approve(d: OverrideDialog) -> None:
+        assert d.pin.placeholderText() == "manager PIN"
+        d.user.setCurrentText("manager")
+        d.pin.setText("9999")
+        shot(d, "stock-count-approve")
+        d.accept()
+
+    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
+    on_modal(qtbot, approve, OverrideDialog)
+    fkey(qtbot, w, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: "posted" in w.count.message.text())
+    con = sqlite3.connect(w.app.paths.database)
+    assert con.execute("SELECT quantity FROM stock_movements WHERE kind = 'count_variance'"
+                       ).fetchall() == [(-1,)]
+    assert con.execute("SELECT u.name, a.name FROM audit_log l JOIN users u ON u.id = l.user_id "
+                       "JOIN users a ON a.id = l.approver_id WHERE l.action = 'post_count'"
+                       ).fetchall() == [("supervisor", "manager")]
