@@ -57,7 +57,8 @@ def monitor_shot(cw: QWidget, name: str) -> None:
     """A screenshot at a customer monitor's size (the test's window is smaller)."""
     size = cw.size()
     cw.resize(1024, 768)
-    shot(cw, name)
+    # rendered, not grabbed from the screen: Xvfb shows a window resized this late unrepainted
+    shot(cw, name, render=True)
     cw.resize(size)
 
 

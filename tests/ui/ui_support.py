@@ -38,18 +38,18 @@ def pick_choice(qtbot, value: str) -> None:  # type: ignore[no-untyped-def]
     on_modal(qtbot, pick, ChoiceDialog)
 
 
-def shot(widget: QWidget, name: str) -> None:
+def shot(widget: QWidget, name: str, render: bool = False) -> None:
     """Save a screenshot when POS_SCREENSHOTS names a folder (docs/screenshots).
 
     On a real display (Xvfb: QT_QPA_PLATFORM=xcb) it grabs the window from the screen, as a
-    person would see it; offscreen it renders the widget.
+    person would see it; offscreen, or with ``render``, it renders the widget.
     """
     if SHOTS is None:
         return
     SHOTS.mkdir(parents=True, exist_ok=True)
     QApplication.processEvents()
     screen = widget.screen()
-    if QApplication.platformName() == "xcb" and screen is not None:
+    if QApplication.platformName() == "xcb" and screen is not None and not render:
         pix = screen.grabWindow(widget.window().winId())
     else:
         pix = widget.grab()
