@@ -191,3 +191,21 @@ def test_verify_detects_every_tampering(kind: str, worked: Path, tmp_path: Path)
             missed.append(what)
         shutil.rmtree(data_dir)
     assert not missed, f"verify missed {len(missed)} of {TRIALS} ({kind}): {missed[:10]}"
+
+
+def test_an_unreadable_first_row_is_reported_not_raised(worked: Path, tmp_path: Path) -> None:
+    """Found by the full-size run: a byte that breaks the text of one of the first rows failed
+    inside the query's first fetch, where verify did not catch it, and verify crashed."""
+    data_dir = tmp_path / "first"
+    shutil.copytree(worked, data_dir)
+    db = config.Paths(data_dir).database
+    con = sqlite3.connect(db)
+    mid, h, ref = con.execute("SELECT id, hash, reference FROM stock_movements WHERE "
+                              "reference != '' ORDER BY seq LIMIT 1").fetchone()
+    con.close()
+    data = bytearray(db.read_bytes())
+    data[_in_ledger_record(data, mid.encode(), h.encode(), ref.encode())] = 0xFF  # not UTF-8
+    db.write_bytes(bytes(data))
+    with open_register(data_dir) as app:
+        r = app.inventory.verify()
+    assert not r.ok and "cannot be read" in r.problem

@@ -134,10 +134,13 @@ def verify(conn: Connection) -> VerifyReport:
     count = 0
     cols = (m.c.seq, m.c.id, m.c.product_id, m.c.quantity, m.c.kind, m.c.reason, m.c.reference,
             m.c.unit_cost, m.c.occurred_at, m.c.user_id, m.c.terminal, m.c.prev_hash, m.c.hash)
-    result = conn.execution_options(yield_per=5000).execute(select(*cols).order_by(m.c.seq))
-    rows = iter(result)
+    result = None
     while True:
-        try:
+        try:  # the first rows are fetched by execute() itself, the rest by next()
+            if result is None:
+                result = conn.execution_options(yield_per=5000).execute(
+                    select(*cols).order_by(m.c.seq))
+                rows = iter(result)
             row = next(rows, None)
         except OperationalError as exc:  # bytes changed in the file: a field is not text now
             if "decode" not in str(exc.orig):
