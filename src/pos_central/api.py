@@ -25,7 +25,7 @@ from pos_central import jsonio
 from pos_central.clock import iso, utc_now
 from pos_central.dashboard import mount as mount_dashboard
 from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported
-from pos_central.services import accounts, catalog, ingest, retail, stock
+from pos_central.services import accounts, catalog, counts, ingest, retail, stock
 from pos_central.services.accounts import AdminAuth, Principal, RegisterAuth
 from pos_terminal.sync import wire
 
@@ -202,6 +202,12 @@ def create_app(engine: Engine) -> FastAPI:
     @app.get(f"{P}/admin/unknown-skus")
     def unknown_skus(_: Adm) -> dict[str, Any]:
         return {"unknown_skus": catalog.list_unknown_skus(engine)}
+
+    @app.get(f"{P}/admin/count-reviews")
+    def count_reviews(_: Adm, store: str | None = None,
+                      days: Annotated[int, Query(ge=1, le=3650)] = 90) -> dict[str, Any]:
+        """Counts posted while another register counted the same product (both stand)."""
+        return {"count_reviews": [o.to_json() for o in counts.overlapping(engine, store, days)]}
 
     from pos_central.purchasing_api import add_routes as add_purchasing
 

@@ -216,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pos_central import cli_transfers
 
     cli_transfers.add_parser(sub, db)  # transfers between stores (admin view)
+    from pos_central import cli_counts
+
+    cli_counts.add_parser(sub, db)  # overlapping stock counts to review
     from pos_central import cli_promotions
 
     cli_promotions.add_parser(sub, db)  # promotions and deposits (docs/promotions.md)

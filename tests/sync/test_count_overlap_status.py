@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 
+import httpx
+import pytest
 from sync_helpers import SKU, WATER, Registers, local_on_hand, ok
 from test_sync_e2e import provision
 
+from pos_central.cli import main as central_main
 from pos_central.services import counts
 from pos_central.testing import CentralHandle
 
@@ -23,7 +26,8 @@ def _count(d, counted: int) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_overlapping_counts_both_stand_and_the_second_is_flagged(
-        central: CentralHandle, register: Registers) -> None:
+        central: CentralHandle, register: Registers, capsys: pytest.CaptureFixture[str]
+) -> None:
     r1, r2 = register("S1", "R1"), register("S1", "R2")
     for d, name in ((r1, "R1"), (r2, "R2")):
         provision(central, d, "S1", name)
@@ -42,6 +46,15 @@ def test_overlapping_counts_both_stand_and_the_second_is_flagged(
     assert (flag.second.register, flag.second.number, flag.second.variance) == ("R2", n2, -2)
     assert (flag.first.register, flag.first.number) == ("R1", n1)
     assert flag.to_json()["combined_variance"] == -4
+    # the admin sees it through the API and the command line
+    got = httpx.get(f"{central.api}/admin/count-reviews", params={"store": "S1"},
+                    headers={"Authorization": f"Bearer {central.admin_token()}"})
+    assert got.status_code == 200
+    assert [r["review"]["register"] for r in got.json()["count_reviews"]] == ["R2"]
+    assert httpx.get(f"{central.api}/admin/count-reviews").status_code == 401
+    assert central_main(["counts", "review", "--store", "S1", "--db", central.db_url]) == 0
+    said = capsys.readouterr().out
+    assert f"count {n2} on R2 (-2) overlapped count {n1} on R1 (-2); together -4" in said
     # a count after the other's was synced is no overlap: R1 recounts, finds the 28 there
     n3 = _count(r1, 28)
     ok(r1, "count-session", "post", str(n3))
