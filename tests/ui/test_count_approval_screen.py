@@ -14,7 +14,7 @@ from pos_terminal.ui.counting_screen import PostCountDialog, StartCountDialog
 from pos_terminal.ui.dialogs import ChoiceDialog, OverrideDialog
 from pos_terminal.ui.main_window import MainWindow
 
-from ui_support import on_modal, pick_choice, shot
+from ui_support import back_office_entries, on_modal, pick_choice, shot
 
 
 def _start_shelf_count(qtbot, w: MainWindow, p: dict) -> None:  # type: ignore[no-untyped-def]
@@ -87,3 +87,37 @@ def test_supervisor_counts_manager_approves_and_f8_asks(qtbot, window: MainWindo
     assert con.execute("SELECT u.name, a.name FROM audit_log l JOIN users u ON u.id = l.user_id "
                        "JOIN users a ON a.id = l.approver_id WHERE l.action = 'post_count'"
                        ).fetchall() == [("supervisor", "manager")]
+
+
+def test_a_cashier_counts_and_a_manager_approves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Store staff count stock: the back office offers a cashier counting and receiving only."""
+    w = window
+    w.app.users.add("clerk", Role.CASHIER, "3333")
+    w.login.start()
+    qtbot.waitUntil(lambda: "clerk" in w.login.names)
+    sign_in(qtbot, w, "clerk", "3333")
+    open_shift(qtbot, w)
+    assert back_office_entries(qtbot, w) == ["receive", "transfer_in", "count"]
+    a = snacks(w)[0]
+    _start_shelf_count(qtbot, w, a)
+    qtbot.keyClicks(w.count.scan_field, f"{a['on_hand']}*{code_of(a)}")
+    qtbot.keyClick(w.count.scan_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "counted" in w.count.message.text())
+
+    def approve(d: OverrideDialog) -> None:
+        d.user.setCurrentText("manager")
+        d.pin.setText("9999")
+        d.accept()
+
+    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
+    on_modal(qtbot, approve, OverrideDialog)
+    fkey(qtbot, w, Qt.Key.Key_F12)
+
+    def posted() -> list[tuple]:
+        con = sqlite3.connect(w.app.paths.database)
+        try:
+            return con.execute("SELECT status FROM count_sessions").fetchall()
+        finally:
+            con.close()
+
+    qtbot.waitUntil(lambda: posted() == [("posted",)])

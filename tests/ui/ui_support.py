@@ -38,6 +38,22 @@ def pick_choice(qtbot, value: str) -> None:  # type: ignore[no-untyped-def]
     on_modal(qtbot, pick, ChoiceDialog)
 
 
+def back_office_entries(qtbot, window) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the back-office menu (Shift+F3) offers the signed-in user; the menu is closed."""
+    from pos_terminal.ui.dialogs import ChoiceDialog
+
+    offered: list[str] = []
+
+    def look(d: ChoiceDialog) -> None:
+        offered.extend(d.list.item(i).data(Qt.ItemDataRole.UserRole)
+                       for i in range(d.list.count()))
+        d.reject()
+
+    on_modal(qtbot, look, ChoiceDialog)
+    window.manager_menu()
+    return offered
+
+
 def shot(widget: QWidget, name: str, render: bool = False) -> None:
     """Save a screenshot when POS_SCREENSHOTS names a folder (docs/screenshots).
 

@@ -251,22 +251,29 @@ class MainWindow(QMainWindow):
         if dlg.exec() == QDialog.DialogCode.Accepted and dlg.value:
             self.paid(str(dlg.value))
 
+    # (label, value, who may use it): store staff count stock and take deliveries in; the
+    # rest (reports, imports, adjustments, sending stock, reorder levels) needs a supervisor.
+    BACK_OFFICE: tuple[tuple[str, str, Role], ...] = (
+        ("Reports", "reports", Role.SUPERVISOR),
+        ("Import a catalog file (CSV)", "import", Role.SUPERVISOR),
+        ("Sync events the central refused", "quarantine", Role.SUPERVISOR),
+        ("Receive a delivery (purchase orders)", "receive", Role.CASHIER),
+        ("Send stock to another store", "transfer_out", Role.SUPERVISOR),
+        ("Receive a transfer from another store", "transfer_in", Role.CASHIER),
+        ("Stock count", "count", Role.CASHIER),
+        ("Adjust stock (damaged, expired, theft…)", "adjust", Role.SUPERVISOR),
+        ("Low stock and reorder levels", "low_stock", Role.SUPERVISOR),
+    )
+
     def manager_menu(self) -> None:
-        """Reports and catalog import: supervisors and managers only."""
-        if self.user is None or self.user.role < Role.SUPERVISOR:
-            self.sale.message.error("reports and imports need a supervisor or manager")
+        """The back office (Shift+F3): everything for supervisors and managers; counting and
+        receiving for every signed-in user (posting a count still needs a manager's PIN)."""
+        if self.user is None:
             return
-        dlg = ChoiceDialog(self, "Manager", [("Reports", "reports"),
-                                             ("Import a catalog file (CSV)", "import"),
-                                             ("Sync events the central refused", "quarantine"),
-                                             ("Receive a delivery (purchase orders)", "receive"),
-                                             ("Send stock to another store", "transfer_out"),
-                                             ("Receive a transfer from another store",
-                                              "transfer_in"),
-                                             ("Stock count", "count"),
-                                             ("Adjust stock (damaged, expired, theft…)",
-                                              "adjust"),
-                                             ("Low stock and reorder levels", "low_stock")])
+        role = self.user.role
+        entries = [(label, value) for label, value, need in self.BACK_OFFICE if role >= need]
+        title = "Back office" if role >= Role.SUPERVISOR else "Stock"
+        dlg = ChoiceDialog(self, title, entries)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         if dlg.value == "reports":

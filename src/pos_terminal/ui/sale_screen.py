@@ -151,7 +151,7 @@ class SaleScreen(QWidget):
             ("F12", "Pay", self.pay, "primary"),
             ("Shift+F1", "Reprint last", self.reprint_last, ""),
             ("Shift+F2", "Paid in / out", self.window_.paid_in_out, ""),
-            ("Shift+F3", "Manager", self.window_.manager_menu, ""),
+            ("Shift+F3", "Back office", self.window_.manager_menu, ""),
             ("Shift+F4", "X report", self.window_.x_report, ""),
             ("Shift+F5", "Close shift", self.window_.close_shift, ""),
             ("Shift+F6", "Void sale", self.void_sale, "danger"),
