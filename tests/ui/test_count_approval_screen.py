@@ -32,13 +32,38 @@ def _start_shelf_count(qtbot, w: MainWindow, p: dict) -> None:  # type: ignore[n
     qtbot.waitUntil(lambda: w.count.table.rowCount() == 1)
 
 
+def _sign_in_as(qtbot, w: MainWindow, name: str, role: Role, pin: str) -> None:  # type: ignore[no-untyped-def]
+    w.app.users.add(name, role, pin)
+    w.login.start()
+    qtbot.waitUntil(lambda: name in w.login.names)
+    sign_in(qtbot, w, name, pin)
+    open_shift(qtbot, w)
+
+
+def _count(qtbot, w: MainWindow, p: dict, qty: int) -> None:  # type: ignore[no-untyped-def]
+    _start_shelf_count(qtbot, w, p)
+    qtbot.keyClicks(w.count.scan_field, f"{qty}*{code_of(p)}")
+    qtbot.keyClick(w.count.scan_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "counted" in w.count.message.text())
+
+
+def _post_with_pin(qtbot, w: MainWindow, pin: str, look=None) -> None:  # type: ignore[no-untyped-def]
+    """F12 with the manager's PIN typed into the approval dialog (``look`` sees it first)."""
+    def approve(d: OverrideDialog) -> None:
+        if look is not None:
+            look(d)
+        d.user.setCurrentText("manager")
+        d.pin.setText(pin)
+        d.accept()
+
+    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
+    on_modal(qtbot, approve, OverrideDialog)
+    fkey(qtbot, w, Qt.Key.Key_F12)
+
+
 def test_supervisor_counts_manager_approves_and_f8_asks(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     w = window
-    w.app.users.add("supervisor", Role.SUPERVISOR, "2222")
-    w.login.start()
-    qtbot.waitUntil(lambda: "supervisor" in w.login.names)
-    sign_in(qtbot, w, "supervisor", "2222")
-    open_shift(qtbot, w)
+    _sign_in_as(qtbot, w, "supervisor", Role.SUPERVISOR, "2222")
     a, b = snacks(w)[:2]
     # F8: "keep counting" (the default row) leaves the count open
     _start_shelf_count(qtbot, w, b)
@@ -54,32 +79,16 @@ def test_supervisor_counts_manager_approves_and_f8_asks(qtbot, window: MainWindo
     fkey(qtbot, w, Qt.Key.Key_F8)
     qtbot.waitUntil(lambda: "cancelled" in w.count.message.text())
     # a count the supervisor posts with the manager's PIN
-    _start_shelf_count(qtbot, w, a)
-    qtbot.keyClicks(w.count.scan_field, f"{a['on_hand'] - 1}*{code_of(a)}")
-    qtbot.keyClick(w.count.scan_field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "counted" in w.count.message.text())
-
-    def wrong(d: OverrideDialog) -> None:
-        d.user.setCurrentText("manager")
-        d.pin.setText("0000")
-        d.accept()
-
-    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
-    on_modal(qtbot, wrong, OverrideDialog)
-    fkey(qtbot, w, Qt.Key.Key_F12)
+    _count(qtbot, w, a, a["on_hand"] - 1)
+    _post_with_pin(qtbot, w, "0000")
     qtbot.waitUntil(lambda: "wrong PIN" in w.count.message.text())
     assert w.count.session is not None and w.count.session.status == "open"
 
-    def approve(d: OverrideDialog) -> None:
+    def look(d: OverrideDialog) -> None:
         assert d.pin.placeholderText() == "manager PIN"
-        d.user.setCurrentText("manager")
-        d.pin.setText("9999")
         shot(d, "stock-count-approve")
-        d.accept()
 
-    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
-    on_modal(qtbot, approve, OverrideDialog)
-    fkey(qtbot, w, Qt.Key.Key_F12)
+    _post_with_pin(qtbot, w, "9999", look)
     qtbot.waitUntil(lambda: "posted" in w.count.message.text())
     con = sqlite3.connect(w.app.paths.database)
     assert con.execute("SELECT quantity FROM stock_movements WHERE kind = 'count_variance'"
@@ -92,26 +101,11 @@ def test_supervisor_counts_manager_approves_and_f8_asks(qtbot, window: MainWindo
 def test_a_cashier_counts_and_a_manager_approves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Store staff count stock: the back office offers a cashier counting and receiving only."""
     w = window
-    w.app.users.add("clerk", Role.CASHIER, "3333")
-    w.login.start()
-    qtbot.waitUntil(lambda: "clerk" in w.login.names)
-    sign_in(qtbot, w, "clerk", "3333")
-    open_shift(qtbot, w)
+    _sign_in_as(qtbot, w, "clerk", Role.CASHIER, "3333")
     assert back_office_entries(qtbot, w) == ["receive", "transfer_in", "count"]
     a = snacks(w)[0]
-    _start_shelf_count(qtbot, w, a)
-    qtbot.keyClicks(w.count.scan_field, f"{a['on_hand']}*{code_of(a)}")
-    qtbot.keyClick(w.count.scan_field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "counted" in w.count.message.text())
-
-    def approve(d: OverrideDialog) -> None:
-        d.user.setCurrentText("manager")
-        d.pin.setText("9999")
-        d.accept()
-
-    on_modal(qtbot, lambda d: d.accept(), PostCountDialog)
-    on_modal(qtbot, approve, OverrideDialog)
-    fkey(qtbot, w, Qt.Key.Key_F12)
+    _count(qtbot, w, a, a["on_hand"])
+    _post_with_pin(qtbot, w, "9999")
 
     def posted() -> list[tuple]:
         con = sqlite3.connect(w.app.paths.database)

@@ -80,7 +80,7 @@ def test_pole_lines_show_the_last_item_and_the_total() -> None:
     model = DisplayModel("Welcome")
     model.cart_changed(totals(cart), 0)
     cart.add(COLA)
-    top, _ = pole_lines(model.cart_changed(totals(cart), 1), fmt)
+    top, _ = pole_lines(model.cart_changed(totals(cart), 1_000), fmt)
     assert top == "3x Cola 0.5 l   4.50"
 
 
@@ -133,15 +133,15 @@ def test_sale_tender_completion_and_idle() -> None:
     assert (paid.mode, paid.paid, paid.change, paid.thanks) == (Mode.PAID, 500, 350, False)
     assert pole_lines(paid, fmt) == ("PAID            5.00", "CHANGE          3.50")
     # completing empties the cart: the paid view stays, now with "Thank you"
-    assert model.cart_changed(totals(Cart()), 1).mode is Mode.PAID
-    done = model.completed(t, s, 1)
+    assert model.cart_changed(totals(Cart()), 1_000).mode is Mode.PAID
+    done = model.completed(t, s, 1_000)
     assert pole_lines(done, fmt) == ("     Thank you!     ", "CHANGE          3.50")
-    assert model.tick(30) is None
-    assert model.tick(31.5).mode is Mode.WELCOME  # type: ignore[union-attr]
+    assert model.tick(30_000) is None
+    assert model.tick(31_500).mode is Mode.WELCOME  # type: ignore[union-attr]
     # the next scan before the timeout goes straight to the new sale
-    model.completed(t, s, 40)
-    assert model.cart_changed(t, 41).mode is Mode.SALE
-    assert model.tick(100) is None
+    model.completed(t, s, 40_000)
+    assert model.cart_changed(t, 41_000).mode is Mode.SALE
+    assert model.tick(100_000) is None
 
 
 def test_exact_payment_shows_the_total_under_thank_you() -> None:
@@ -158,7 +158,7 @@ def test_voiding_the_sale_shows_the_welcome_again() -> None:
     cart = Cart()
     cart.add(COLA)
     model.cart_changed(totals(cart), 0)
-    assert model.cart_changed(totals(Cart()), 1).mode is Mode.WELCOME
+    assert model.cart_changed(totals(Cart()), 1_000).mode is Mode.WELCOME
 
 
 # -- pole display bytes ----------------------------------------------------------------------------

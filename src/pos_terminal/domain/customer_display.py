@@ -125,26 +125,27 @@ def paid_view(totals: Totals, settlement: Settlement, welcome: str, training: bo
 
 @dataclass
 class DisplayModel:
-    """The customer display's state through a sale; ``now`` is seconds (monotonic).
+    """The customer display's state through a sale; ``now_ms`` is a monotonic clock in
+    whole milliseconds.
 
     After a completed sale "Thank you" and the change stay up until the next scan or
     ``idle_seconds``, whichever comes first; an empty cart otherwise shows the welcome text.
     """
 
     welcome: str
-    idle_seconds: float = 30.0
+    idle_seconds: int = 30
     training: bool = False
     view: CustomerView = field(init=False)
-    _idle_at: float | None = field(default=None, init=False)
+    _idle_at_ms: int | None = field(default=None, init=False)
     _seen: dict[int, int] = field(default_factory=dict, init=False)  # line_no → qty
 
     def __post_init__(self) -> None:
         self.view = CustomerView(Mode.WELCOME, self.welcome, self.training)
 
-    def cart_changed(self, totals: Totals, now: float) -> CustomerView:
+    def cart_changed(self, totals: Totals, now_ms: int) -> CustomerView:
         if not totals.lines and self.view.mode is Mode.PAID:
             return self.view  # the cart empties when the sale completes: keep paid/thanks up
-        self._idle_at = None
+        self._idle_at_ms = None
         self.view = sale_view(totals, self.welcome, self.training, self._changed(totals))
         return self.view
 
@@ -159,22 +160,22 @@ class DisplayModel:
         self.view = paid_view(totals, settlement, self.welcome, self.training)
         return self.view
 
-    def completed(self, totals: Totals, settlement: Settlement, now: float) -> CustomerView:
+    def completed(self, totals: Totals, settlement: Settlement, now_ms: int) -> CustomerView:
         self.view = paid_view(totals, settlement, self.welcome, self.training, thanks=True)
-        self._idle_at = now + self.idle_seconds
+        self._idle_at_ms = now_ms + self.idle_seconds * 1000
         self._seen = {}
         return self.view
 
     def idle(self) -> CustomerView:
         """No sale in progress (signed out, sale voided or parked): the welcome text."""
-        self._idle_at = None
+        self._idle_at_ms = None
         self._seen = {}
         self.view = CustomerView(Mode.WELCOME, self.welcome, self.training)
         return self.view
 
-    def tick(self, now: float) -> CustomerView | None:
+    def tick(self, now_ms: int) -> CustomerView | None:
         """The new view when time alone changed it (thank-you timed out), else None."""
-        if self._idle_at is not None and now >= self._idle_at:
+        if self._idle_at_ms is not None and now_ms >= self._idle_at_ms:
             return self.idle()
         return None
 

@@ -37,7 +37,7 @@ class CustomerDisplaySettings:
     enabled: bool = False
     screen: int | str = 2  # 1-based number in the screen list, or a screen's name
     welcome: str = ""  # "": the store name
-    idle_seconds: float = 30.0
+    idle_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,8 @@ def _customer(sec: dict[str, Any], source: Path | str) -> CustomerDisplaySetting
     r = _Reader(sec, source, "customer_display")
     return CustomerDisplaySettings(
         enabled=enabled, screen=screen.strip() if isinstance(screen, str) else screen,
-        welcome=welcome.strip(), idle_seconds=r.number("idle_seconds", d.idle_seconds, 1, 3600),
+        welcome=welcome.strip(), idle_seconds=int(r.number("idle_seconds", d.idle_seconds, 1, 3600,
+                                                   whole=True)),
     )
 
 

@@ -74,6 +74,10 @@ QLabel[role="training"] { font-size: 22pt; }
 """
 
 
+
+def _now_ms() -> int:
+    return time.monotonic_ns() // 1_000_000
+
 class CustomerWindow(QWidget):
     """Draws a ``CustomerView`` as it is; no state of its own beyond the widgets."""
 
@@ -318,7 +322,7 @@ class CustomerDisplay(QObject):
         self._totals = totals
         session = self.main.sale.session
         self.model.set_training(bool(session and session.training))
-        self._show(self.model.cart_changed(totals, time.monotonic()))
+        self._show(self.model.cart_changed(totals, _now_ms()))
 
     def tendered(self, tenders: list[Tender]) -> None:
         if self._totals is None:
@@ -330,11 +334,11 @@ class CustomerDisplay(QObject):
         self._show(self.model.tendered(self._totals, settlement))
 
     def completed(self, result: SaleResult) -> None:
-        self._show(self.model.completed(result.totals, result.settlement, time.monotonic()))
-        self._idle.start(int(self.model.idle_seconds * 1000))
+        self._show(self.model.completed(result.totals, result.settlement, _now_ms()))
+        self._idle.start(self.model.idle_seconds * 1000)
 
     def _tick(self) -> None:
-        view = self.model.tick(time.monotonic() + 0.05)  # the timer may fire a hair early
+        view = self.model.tick(_now_ms() + 50)  # the timer may fire a hair early
         if view is not None:
             self._show(view)
 
