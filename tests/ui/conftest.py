@@ -29,3 +29,19 @@ def window(data_dir: Path, qtbot) -> Iterator[MainWindow]:  # type: ignore[no-un
     yield w
     w.close()
     app.close()
+
+
+@pytest.fixture
+def till(window: MainWindow, qtbot):  # type: ignore[no-untyped-def]
+    """The cashier window with its keyboard-wedge scanner, driven by keys (tests/ui/scenario.py)."""
+    from pos_terminal.ui.wedge_filter import WedgeFilter
+
+    from scenario import Till
+
+    wedge = WedgeFilter(window.app.scanner, window)
+    wedge.scanned.connect(window.handle_scan)
+    wedge.install()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    yield Till(window, qtbot)
+    wedge.uninstall()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -49,12 +50,24 @@ class LoginScreen(QWidget):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
         self.pin.returnPressed.connect(self.submit)
+        self.pin.installEventFilter(self)  # Up/Down pick the user while typing the PIN
         col.addWidget(self.pin)
         self.training = QCheckBox("Training mode (sales are not real)", self)
         col.addWidget(self.training)
         col.addWidget(PinPad(self.pin, self.submit, self))
         outer.addLayout(col, 2)
         outer.addStretch(1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keyboard-only sign-in: Up and Down in the PIN field move through the names."""
+        if (watched is self.pin and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.users.count()):
+            step = -1 if event.key() == Qt.Key.Key_Up else 1
+            row = max(0, min(self.users.currentRow() + step, self.users.count() - 1))
+            self.users.setCurrentRow(row)
+            return True
+        return super().eventFilter(watched, event)
 
     def start(self) -> None:
         self.pin.clear()
