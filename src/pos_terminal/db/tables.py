@@ -333,6 +333,11 @@ audit_log = Table(
     Column("reason", String, nullable=False, server_default=""),
     Column("reference", String, nullable=False, server_default=""),
     Column("detail", String, nullable=False, server_default=""),
+    Column("value", Integer),  # money the override moved, minor units (migration 0009)
+    Column("shift_id", String),  # the shift it counts on (X/Z); NULL: none open, or training
+    Column("training", Boolean, nullable=False, server_default="0"),
+    Index("ix_audit_log_shift", "shift_id"),
+    Index("ix_audit_log_at", "at"),
 )
 
 shifts = Table(
@@ -348,6 +353,9 @@ shifts = Table(
     Column("counted_cash", Integer),
     Column("denominations", Text),
     Column("status", String, nullable=False),
+    # a manager's sign-off of a count difference beyond [cash] close_difference_limit (0009)
+    Column("close_approver_id", Integer),
+    Column("close_reason", String),
     Index("ix_shifts_status", "status"),
 )
 

@@ -86,6 +86,7 @@ class Override:
     approver_id: int
     reason: str
     detail: str = ""
+    line_no: int | None = None  # the cart line it changed (price override, line discount)
 
 
 @dataclass
@@ -325,7 +326,7 @@ class Cart:
         ln.discount = min(ln.discount, ln.gross)
         ln.promo_saving, ln.promo_labels = 0, ()  # an override replaces promotions
         detail = f"line {line_no} {ln.item.sku}: {ln.original_price} -> {price}"
-        self.overrides.append(replace(override, detail=detail))
+        self.overrides.append(replace(override, detail=detail, line_no=line_no))
 
     # -- pricing ------------------------------------------------------------------------
     def reprice(self, at: datetime) -> None:

@@ -17,6 +17,7 @@ from pos_terminal.db import tables as t
 from pos_terminal.db.counters import next_number
 from pos_terminal.db.fast import cursor, insert_sql
 from pos_terminal.domain.cart import Cart, Totals
+from pos_terminal.domain.controls import override_values
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
 from pos_terminal.errors import RuleError
@@ -164,8 +165,9 @@ class CheckoutService:
                 (sale_id, None, str(a.kind), a.amount, a.tendered, a.change, a.reference)
                 for a in settlement.tenders
             ])
-            for o in cart.overrides:
-                write_audit(conn, o, receipt, now)
+            for o, value in zip(cart.overrides, override_values(cart.overrides, totals),
+                                strict=True):
+                write_audit(conn, o, receipt, now, value=value, training=training)
             print_queue.enqueue(conn, "receipt", sale_id, now)
             if not training:
                 moves = [

@@ -222,7 +222,7 @@ class ReturnService:
             for a in settlement.tenders
         ])
         if approval is not None:
-            write_audit(conn, approval, return_no, now)
+            write_audit(conn, approval, return_no, now, training=training)
         if deposits:
             conn.execute(insert(t.return_deposits), [
                 {"return_id": return_id, "sale_deposit_id": d.sale_deposit_id, "code": d.code,

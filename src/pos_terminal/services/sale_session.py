@@ -7,7 +7,7 @@ cashier's role is not enough, and completes, parks or voids the sale through the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from pos_terminal.domain.age import AgeCheckRequired, born_on_or_before
@@ -163,7 +163,7 @@ class SaleSession:
         """A manual line discount replaces any promotion on that line (docs/promotions.md)."""
         self._check(override, "sale_discount")
         self.cart.discount_line(line_no, amount, percent_ppm)
-        self.cart.overrides.append(override)
+        self.cart.overrides.append(replace(override, line_no=line_no))
         self._changed()
 
     def discount_sale(self, override: Override, amount: int = 0, percent_ppm: int = 0) -> None:

@@ -31,11 +31,21 @@ class User:
     role: Role
 
 
-def write_audit(conn: Connection, o: Override, reference: str, at: str | None = None) -> None:
-    conn.execute(insert(t.audit_log).values(
+def write_audit(conn: Connection, o: Override, reference: str, at: str | None = None, *,
+                value: int | None = None, training: bool = False) -> int:
+    """One audit row in the caller's transaction; returns its id.
+
+    ``value``: the money the action moved (a voided line's total, a discount, a refund, a
+    paid out), minor units. The row counts on the shift open now (X and Z reports), unless it
+    happened in ``training`` mode: then it is kept but never counted.
+    """
+    shift = None if training else conn.execute(
+        select(t.shifts.c.id).where(t.shifts.c.status == "open")).scalar()
+    return int(conn.execute(insert(t.audit_log).values(
         at=at or utc_now(), action=o.action, user_id=o.user_id, approver_id=o.approver_id,
-        reason=o.reason, reference=reference, detail=o.detail,
-    ))
+        reason=o.reason, reference=reference, detail=o.detail, value=value, shift_id=shift,
+        training=training,
+    ).returning(t.audit_log.c.id)).scalar_one())
 
 
 def _parse_time(text: str) -> datetime:
