@@ -30,7 +30,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SPEC = HERE / "pos-terminal.spec"
 FORMATS = ("dir", "tar", "deb")
-PACKAGING_KEYS = {"autostart", "maintainer", "revision"}
 # Libraries the bundle takes from the system (PyInstaller leaves out libc and the GL stack,
 # which must match the machine's drivers); the rest of Qt and Python is inside the bundle.
 DEB_DEPENDS = "libc6 (>= 2.34), libxcb1, libgl1, libegl1"
@@ -75,7 +74,11 @@ def check_store(file: Path) -> Store:
     if not file.is_file():
         raise BuildError(f"{file}: no such store config")
     try:
-        data = config.read_toml(file)
+        layer = config.read_layer("store", file)
+        refused = layer.refusals()  # unknown sections and keys, with their line
+        if refused:
+            raise BuildError(refused[0])
+        data = layer.data
         store = data.get("store")
         if not isinstance(store, dict) or not store.get("id") or not store.get("register"):
             raise BuildError(f"{file}: [store] id and register: expected both, e.g. "
@@ -95,10 +98,6 @@ def check_store(file: Path) -> Store:
     pk = data.get("packaging", {})
     if not isinstance(pk, dict):
         raise BuildError(f"{file}: [packaging]: expected a section (a table), not a value")
-    unknown = sorted(set(pk) - PACKAGING_KEYS)
-    if unknown:
-        raise BuildError(f"{file}: [packaging] {unknown[0]}: unknown key; known keys are "
-                         f"{', '.join(sorted(PACKAGING_KEYS))}")
     autostart = pk.get("autostart", False)
     if not isinstance(autostart, bool):
         raise BuildError(f"{file}: [packaging] autostart: expected true or false")

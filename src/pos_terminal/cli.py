@@ -126,8 +126,8 @@ def first_run(paths: config.Paths) -> None:
 
     raw = config.read_layers(paths, register=False)
     store = raw.get("store")
-    if not (isinstance(store, dict) and store.get("id") and store.get("register")):
-        return
+    if raw.refused or not (isinstance(store, dict) and store.get("id") and store.get("register")):
+        return  # the window then says why it cannot start (a refused config names its line)
     settings, inherited = config.initial_settings(paths)
     with init_register(paths.root, settings, inherited) as app:
         print(f"register {app.settings.terminal} created in {app.paths.root}; its catalog "

@@ -5,7 +5,8 @@ build), ``site`` (/etc/pos-terminal/site.toml or $POS_TERMINAL_SITE_CONFIG), ``r
 (DATA_DIR/config.toml, and DATA_DIR/central.toml written by ``provision``), ``env``
 (POS_TERMINAL__SECTION__KEY). Secrets (tokens, passwords, PINs, a URL's password) are masked.
 The settings are then checked as the register would at start; a bad one exits 1 with the
-layer, key and what is expected.
+layer, key and what is expected. An unknown section or key (a typo) is still shown, marked
+refused with its file and line and the nearest known name, and the command exits 1.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def effective(paths: config.Paths) -> tuple[config.RawConfig, list[dict[str, Any
         rows.append({"section": section, "key": key, "value": mask(key, value),
                      "origin": origin, "source": source})
 
+    known = config.schema()
     sections = list(base) + [s for s in raw if s not in base]
     for section in sections:
         have = raw.get(section)
@@ -112,8 +114,8 @@ def effective(paths: config.Paths) -> tuple[config.RawConfig, list[dict[str, Any
                     layer.where((section,)) if layer else None)
                 continue
             have = {}
-        known = base.get(section, {})
-        for key in list(known) + [k for k in have if k not in known]:
+        defaults_here = base.get(section, {})
+        for key in list(defaults_here) + [k for k in have if k not in defaults_here]:
             if key in have:
                 layer = raw.origin(section, key)
                 name = layer.name if layer else "register"
@@ -124,6 +126,16 @@ def effective(paths: config.Paths) -> tuple[config.RawConfig, list[dict[str, Any
                 if section == "store" and key == "cash_increment":
                     value = _cash_increment(raw)
                 add(section, key, value, "default", None)
+    for r in rows:  # what the register would refuse: an unknown section or key
+        sec = known.get(r["section"])
+        if sec is None:
+            r["refused"] = config.unknown_section(r["section"])
+        elif r["key"] and not sec.entries and r["key"] not in sec.keys:
+            r["refused"] = config.unknown_key(r["key"], sec)
+        elif sec.entries and isinstance(r["value"], dict):
+            bad = [k for k in r["value"] if k not in sec.keys]
+            if bad:
+                r["refused"] = config.unknown_key(bad[0], sec, r["key"])
     _central(paths, rows, seen)
     return raw, rows
 
@@ -161,7 +173,8 @@ def _central(paths: config.Paths, rows: list[dict[str, Any]], seen: set[tuple[st
 
 
 def check(paths: config.Paths, raw: config.RawConfig) -> str | None:
-    """What the register would refuse at start, as one line (None: all good)."""
+    """What the register would refuse at start, as one line (None: all good): unknown
+    sections and keys first, then bad values."""
     from pos_terminal.hardware.display_settings import display_settings_from
     from pos_terminal.hardware.printer_settings import (
         printer_settings_from,
@@ -170,6 +183,7 @@ def check(paths: config.Paths, raw: config.RawConfig) -> str | None:
     from pos_terminal.hardware.scanner_settings import settings_from as scanner_from
 
     try:
+        raw.refuse()
         with config.attributed(raw):
             if paths.config.exists():
                 config.settings_from(raw, paths.config)
@@ -202,8 +216,10 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "data_dir": str(paths.root), "layers": layers, "note": note, "error": error,
+            "refused": raw.refused,
             "values": {f"{r['section']}.{r['key']}" if r["key"] else r["section"]:
-                       {"value": r["value"], "origin": r["origin"], "source": r["source"]}
+                       {"value": r["value"], "origin": r["origin"], "source": r["source"],
+                        **({"refused": r["refused"]} if "refused" in r else {})}
                        for r in rows},
         }, ensure_ascii=False, indent=1))
     else:
@@ -221,9 +237,13 @@ def cmd_config_show(args: argparse.Namespace) -> int:
             where = r["origin"]
             if r["origin"] == "env" and r["source"]:
                 where += " " + r["source"].removeprefix("environment variable ")
+            if "refused" in r:
+                where += f"  REFUSED: {r['refused']}"
             print(f"{text:<52} # {where}")
         if note:
             print(f"\n# {note}")
+        for line in raw.refused:
+            print(f"# refused: {line}")
     if error:
         print(f"error: {error}", file=sys.stderr)
         return 1

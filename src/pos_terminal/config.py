@@ -12,16 +12,25 @@ Each later layer overrides the keys it sets (tables merge key by key)::
 ``pos-terminal config show`` can say it and a config error names the layer that set the bad
 value: its file, or its environment variable. A config error names the file, the key and what
 was expected; nothing starts half-configured.
+
+Every layer is checked against one schema of known sections and keys before anything reads it:
+an unknown section or key (a typo such as ``tax_mdoe``) is refused with its file and line, or
+its variable, and the nearest known name. Each loader declares the sections it reads where it
+reads them, as ``CONFIG_SECTIONS`` (a tuple of ``Section``) in its module; ``SCHEMA_MODULES``
+lists those modules. A new section: declare it next to its loader and add the module there.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import importlib
 import math
 import os
 import re
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -39,6 +48,11 @@ BAKED_NAME = "store.toml"
 SITE_ENV = "POS_TERMINAL_SITE_CONFIG"
 ENV_PREFIX = "POS_TERMINAL__"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+
+# The keys of [store] that ``settings_from`` reads (and ``save`` writes, in this order).
+STORE_KEYS = ("id", "register", "name", "currency", "cash_increment", "tax_mode", "tax_rounding")
+# [packaging] is read by packaging/build.py only; it travels inside the baked store config.
+PACKAGING_KEYS = ("autostart", "maintainer", "revision")
 
 DEFAULT_TAX_CLASSES = {
     TaxMode.INCLUSIVE: {"STD": ("Standard VAT", "19"), "RED": ("Reduced VAT", "7"),
@@ -89,6 +103,86 @@ class Paths:
         return self.root / "backups"
 
 
+# -- the schema: which sections and keys a register knows ---------------------------------------
+@dataclass(frozen=True)
+class Section:
+    """The keys a loader reads from one section. ``entries``: the section holds tables named
+    by the user (tax classes by code), each with ``keys``."""
+
+    name: str
+    keys: tuple[str, ...]
+    entries: bool = False
+
+    def label(self, entry: str | None = None) -> str:
+        return f"[{self.name}.{entry}]" if entry is not None else f"[{self.name}]"
+
+
+CONFIG_SECTIONS = (
+    Section("store", STORE_KEYS),
+    Section("tax_classes", ("name", "rate"), entries=True),
+    Section("packaging", PACKAGING_KEYS),
+)
+
+# Modules whose CONFIG_SECTIONS make up the schema (each loader declares its own sections).
+SCHEMA_MODULES = (
+    "pos_terminal.config",
+    "pos_terminal.hardware.scanner_settings",
+    "pos_terminal.hardware.printer_settings",
+    "pos_terminal.hardware.display_settings",
+    "pos_terminal.services.retail",
+    "pos_terminal.sync.settings",
+)
+
+
+@functools.cache
+def schema() -> dict[str, Section]:
+    """Every known section, by name, from the loaders' own declarations."""
+    known: dict[str, Section] = {}
+    for name in SCHEMA_MODULES:
+        for sec in importlib.import_module(name).CONFIG_SECTIONS:
+            if sec.name in known:
+                raise RuntimeError(f"config section [{sec.name}] is declared twice ({name})")
+            known[sec.name] = sec
+    return known
+
+
+def nearest(word: str, known: Iterable[str]) -> str | None:
+    """The known name ``word`` was most likely meant to be (any letter case), if any."""
+    names = {k.lower(): k for k in known}
+    got = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=0.6)
+    return names[got[0]] if got else None
+
+
+def unknown_key(key: str, sec: Section, entry: str | None = None) -> str:
+    """``tax_mdoe: unknown key in [store]; did you mean tax_mode?`` (or the known keys)."""
+    near = nearest(key, sec.keys)
+    hint = f"did you mean {near}?" if near else f"known keys: {', '.join(sec.keys)}"
+    return f"{key}: unknown key in {sec.label(entry)}; {hint}"
+
+
+def unknown_section(name: str) -> str:
+    near = nearest(name, schema())
+    hint = f"did you mean [{near}]?" if near else f"known sections: {', '.join(schema())}"
+    return f"[{name}]: unknown section; {hint}"
+
+
+def check_keys(data: Mapping[str, Any], name: str, source: Path | str) -> None:
+    """A loader's own check of one section of plain parsed data (``*_settings_from(dict)``):
+    ConfigError for the first key the schema does not know."""
+    sec = schema()[name]
+    table = data.get(name)
+    if not isinstance(table, dict):
+        return
+    for key, value in table.items():
+        if sec.entries:
+            if isinstance(value, dict):
+                for k in value:
+                    if k not in sec.keys:
+                        raise ConfigError(f"{source}: [{name}.{key}] {unknown_key(k, sec, key)}")
+        elif key not in sec.keys:
+            raise ConfigError(f"{source}: [{name}] {unknown_key(key, sec)}")
+
+
 def rate_ppm(text: str, where: str) -> int:
     try:
         value = Decimal(str(text))
@@ -137,6 +231,50 @@ class Layer:
     source: str  # the file, or "environment"
     data: dict[str, Any]
     variables: dict[tuple[str, ...], str] = field(default_factory=dict)  # env: path → name
+    text: str = field(default="", repr=False)  # a file layer's text (for line numbers)
+
+    def variable(self, path: tuple[str, ...]) -> str | None:
+        """The environment variable that set ``path`` or something below it."""
+        for vpath, name in self.variables.items():
+            if vpath[: len(path)] == path or path[: len(vpath)] == vpath:
+                return name
+        return None
+
+    def at(self, path: tuple[str, ...]) -> str:
+        """How a message names the place that set ``path``: ``FILE:LINE``, or the variable."""
+        if self.name == "env":
+            var = self.variable(path)
+            return f"environment variable {var}" if var else "environment"
+        line = line_of(self.text, path)
+        place = f"{self.source}:{line}" if line else self.source
+        return f"{place} (baked into this build)" if self.name == "baked" else place
+
+    def refusals(self) -> list[str]:
+        """One line per section or key of this layer that the schema does not know."""
+        known = schema()
+        out: list[str] = []
+        for name, value in self.data.items():
+            sec = known.get(name)
+            if sec is None:
+                out.append(f"{self.at((name,))}: {unknown_section(name)}")
+                continue
+            if not isinstance(value, dict):
+                continue  # the section's loader says "expected a section (a table)"
+            for key, v in value.items():
+                if sec.entries:
+                    for k in v if isinstance(v, dict) else ():
+                        if k not in sec.keys:
+                            out.append(self._unknown((name, key, k), unknown_key(k, sec, key)))
+                elif key not in sec.keys:
+                    out.append(self._unknown((name, key), unknown_key(key, sec)))
+        return out
+
+    def _unknown(self, path: tuple[str, ...], what: str) -> str:
+        var = self.variable(path) if self.name == "env" else None
+        if var and what.endswith("?"):  # name the variable to set instead
+            near = what.rsplit("did you mean ", 1)[1][:-1]
+            what = f"{what[:-1]} ({var[: len(var) - len(path[-1])]}{near.upper()})?"
+        return f"{self.at(path)}: {what}"
 
     def where(self, path: tuple[str, ...] = ()) -> str:
         """How a message names this layer (for ``path``: the variable that set it)."""
@@ -159,6 +297,15 @@ class RawConfig(dict[str, Any]):
         self.layers = layers
         self.origins = origins
         self.source = str(source)  # how the device loaders name this config in their errors
+        # what the schema does not know, one line each, lowest layer first
+        self.refused = [line for layer in layers for line in layer.refusals()]
+
+    def refuse(self) -> None:
+        """ConfigError (one line) when any layer holds an unknown section or key."""
+        if self.refused:
+            more = (f" (and {len(self.refused) - 1} more: 'pos-terminal config show' lists "
+                    "them)") if len(self.refused) > 1 else ""
+            raise ConfigError(self.refused[0] + more)
 
     def origin(self, *path: str) -> Layer | None:
         """The layer that set the value at ``path`` (or replaced the table holding it)."""
@@ -243,12 +390,58 @@ def site_config_file() -> Path | None:
 
 
 def read_toml(f: Path) -> dict[str, Any]:
+    return read_layer("file", f).data
+
+
+def read_layer(name: str, f: Path) -> Layer:
+    """A file layer: its parsed settings and its text (for line numbers in messages)."""
     try:
-        return tomllib.loads(f.read_text(encoding="utf-8"))
+        text = f.read_text(encoding="utf-8")
+        return Layer(name, str(f), tomllib.loads(text), text=text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{f}: not valid TOML ({exc})") from exc
     except OSError as exc:
         raise ConfigError(f"{f}: cannot be read ({exc.strerror or exc})") from exc
+
+
+_HEADER = re.compile(r"^\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+                  r"""(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_PART = re.compile(r"""[A-Za-z0-9_-]+|"([^"]*)"|'([^']*)'""")
+
+
+def _dotted(text: str) -> tuple[str, ...]:
+    return tuple(m.group(1) if m.group(1) is not None else m.group(2) if m.group(2) is not None
+                 else m.group(0) for m in _PART.finditer(text))
+
+
+def line_of(text: str, path: tuple[str, ...]) -> int | None:
+    """The line of a TOML text that sets ``path`` (a table header, a key, or the inline table
+    holding it); None when it cannot be told (tomllib keeps no positions)."""
+    table: tuple[str, ...] = ()
+    in_string = None
+    for n, line in enumerate(text.splitlines(), 1):
+        if in_string:  # inside a multi-line string: nothing here is a key
+            if line.count(in_string) % 2:
+                in_string = None
+            continue
+        head = _HEADER.match(line)
+        if head:
+            table = _dotted(head.group(1))
+            if table[: len(path)] == path:
+                return n
+            continue
+        key = _KEY.match(line)
+        if key:
+            full = table + _dotted(key.group(1))
+            if full[: len(path)] == path or (len(full) > len(table)
+                                             and path[: len(full)] == full):
+                return n
+        for quote in ('"""', "'''"):
+            if line.count(quote) % 2:
+                in_string = quote
+                break
+    return None
 
 
 def env_value(text: str, current: Any = None) -> Any:
@@ -322,16 +515,18 @@ def _merge(into: dict[str, Any], data: Mapping[str, Any], layer: Layer,
 
 
 def read_layers(paths: Paths, register: bool = True, env: bool = True) -> RawConfig:
-    """Merge baked < site < register (when ``register`` and it exists) < environment."""
+    """Merge baked < site < register (when ``register`` and it exists) < environment. What
+    the schema does not know is listed in ``refused`` (``load_raw`` refuses it; ``config
+    show`` shows it)."""
     layers: list[Layer] = []
     baked = baked_config_file()
     if baked is not None:
-        layers.append(Layer("baked", str(baked), read_toml(baked)))
+        layers.append(read_layer("baked", baked))
     site = site_config_file()
     if site is not None:
-        layers.append(Layer("site", str(site), read_toml(site)))
+        layers.append(read_layer("site", site))
     if register and paths.config.exists():
-        layers.append(Layer("register", str(paths.config), read_toml(paths.config)))
+        layers.append(read_layer("register", paths.config))
     merged: dict[str, Any] = {}
     origins: dict[tuple[str, ...], Layer] = {}
     for layer in layers:
@@ -348,6 +543,7 @@ def load_raw(paths: Paths) -> RawConfig:
     by their own modules); ConfigError when ``paths`` holds no register."""
     if not paths.config.exists():
         raw = read_layers(paths, register=False)
+        raw.refuse()  # a typo in the baked or site config first: init would refuse it too
         store = raw.get("store") if isinstance(raw.get("store"), dict) else {}
         how = ("init" if store.get("id") and store.get("register")
                else "init --store STORE --register REG")
@@ -355,7 +551,9 @@ def load_raw(paths: Paths) -> RawConfig:
             f"{paths.root} is not set up as a register: run "
             f"'pos-terminal --data-dir {paths.root} {how}' or 'demo'"
         )
-    return read_layers(paths)
+    raw = read_layers(paths)
+    raw.refuse()
+    return raw
 
 
 def load(paths: Paths) -> Settings:
@@ -378,6 +576,7 @@ def initial_settings(
     if currency is not None:
         Currency.of(currency)
     lower = read_layers(paths, register=False)
+    lower.refuse()
     if not isinstance(lower.get("store"), dict):
         if store is None or register is None:
             raise InputError("init needs --store and --register: no store config is baked into "

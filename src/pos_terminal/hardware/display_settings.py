@@ -20,11 +20,11 @@ refused so a typo does not fall back to a default silently. See docs/customer-di
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pos_terminal.config import Paths, attributed, load_raw
+from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
 from pos_terminal.domain.customer_display import CODEPAGES
 from pos_terminal.errors import ConfigError
 from pos_terminal.hardware.scanner_settings import _Reader, _table
@@ -61,9 +61,10 @@ class DisplaySettings:
         return self.customer.enabled or self.pole.port is not None
 
 
-_CUSTOMER_KEYS = {"enabled", "screen", "welcome", "idle_seconds"}
-_POLE_KEYS = {"port", "baud", "columns", "codepage", "commands", "reconnect_seconds",
-              "write_timeout"}
+CONFIG_SECTIONS = (
+    Section("customer_display", tuple(f.name for f in fields(CustomerDisplaySettings))),
+    Section("pole_display", tuple(f.name for f in fields(PoleSettings))),
+)
 
 
 def load_display_settings(paths: Paths) -> DisplaySettings:
@@ -76,12 +77,8 @@ def display_settings_from(data: dict[str, Any],
                           source: Path | str = "config.toml") -> DisplaySettings:
     cd = _table(data, "customer_display", source)
     pd = _table(data, "pole_display", source)
-    for name, sec, known in (("customer_display", cd, _CUSTOMER_KEYS),
-                             ("pole_display", pd, _POLE_KEYS)):
-        unknown = sorted(set(sec) - known)
-        if unknown:
-            raise ConfigError(f"{source}: [{name}] {unknown[0]}: unknown key; known keys are "
-                              f"{', '.join(sorted(known))}")
+    check_keys(data, "customer_display", source)
+    check_keys(data, "pole_display", source)
     return DisplaySettings(_customer(cd, source), _pole(pd, source))
 
 

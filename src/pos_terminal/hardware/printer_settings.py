@@ -20,12 +20,12 @@ Nothing here imports escpos: the profile name is checked when a printer is built
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pos_terminal.config import Paths, attributed, load_raw
+from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
 from pos_terminal.domain.receipt import StoreHeader
 from pos_terminal.errors import ConfigError
 
@@ -188,11 +188,11 @@ class ReceiptSettings:
         return StoreHeader(self.name or store_name, self.address, self.tax_id, self.footer)
 
 
-_PRINTER_KEYS = {
-    "address", "profile", "columns", "codepage", "drawer_pin", "cut", "status", "timeout",
-    "status_timeout", "retry_min", "retry_max",
-}
-_RECEIPT_KEYS = {"name", "address", "tax_id", "footer"}
+# [printer] keys are PrinterSettings' fields, `status_query` spelled `status`.
+CONFIG_SECTIONS = (
+    Section("printer", tuple(f.name.removesuffix("_query") for f in fields(PrinterSettings))),
+    Section("receipt", tuple(f.name for f in fields(ReceiptSettings))),
+)
 
 
 def load_printer_settings(paths: Paths) -> PrinterSettings:
@@ -211,7 +211,7 @@ def load_receipt_settings(paths: Paths) -> ReceiptSettings:
 def printer_settings_from(
     data: dict[str, Any], source: Path | str = "config.toml"
 ) -> PrinterSettings:
-    sec = _table(data, "printer", source, _PRINTER_KEYS)
+    sec = _table(data, "printer", source)
     where = f"{source}: [printer]"
     d = PrinterSettings()
     address = d.address
@@ -250,7 +250,7 @@ def printer_settings_from(
 def receipt_settings_from(
     data: dict[str, Any], source: Path | str = "config.toml"
 ) -> ReceiptSettings:
-    sec = _table(data, "receipt", source, _RECEIPT_KEYS)
+    sec = _table(data, "receipt", source)
     where = f"{source}: [receipt]"
     d = ReceiptSettings()
     return ReceiptSettings(
@@ -261,14 +261,11 @@ def receipt_settings_from(
     )
 
 
-def _table(data: dict[str, Any], name: str, source: Path | str, known: set[str]) -> dict[str, Any]:
+def _table(data: dict[str, Any], name: str, source: Path | str) -> dict[str, Any]:
     sec = data.get(name, {})
     if not isinstance(sec, dict):
         raise ConfigError(f"{source}: [{name}]: expected a section (a table), not a value")
-    unknown = sorted(set(sec) - known)
-    if unknown:
-        raise ConfigError(f"{source}: [{name}] {unknown[0]}: unknown key; known keys are "
-                          f"{', '.join(sorted(known))}")
+    check_keys(data, name, source)
     return sec
 
 

@@ -9,11 +9,11 @@ silently fall back to a default. See docs/scanners.md.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pos_terminal.config import Paths, attributed, load_raw
+from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.scan import RCN_REGIONS, AimMode, BarcodeRules, RcnRule
 from pos_terminal.errors import ConfigError, InputError
@@ -46,12 +46,11 @@ class ScannerSettings:
     rules: BarcodeRules = field(default_factory=BarcodeRules)
 
 
-_SCANNER_KEYS = {
-    "kind", "port", "baudrate", "bytesize", "parity", "stopbits", "suffix", "aim",
-    "reconnect_seconds", "frame_timeout_ms", "max_frame", "max_interval_ms", "min_length",
-    "wedge_suffix",
-}
-_BARCODE_KEYS = {"rcn_region", "rcn_rule"}
+# [scanner] keys are ScannerSettings' fields; its `rules` come from [barcodes].
+CONFIG_SECTIONS = (
+    Section("scanner", tuple(f.name for f in fields(ScannerSettings) if f.name != "rules")),
+    Section("barcodes", ("rcn_region", "rcn_rule")),
+)
 
 
 def load_scanner_settings(paths: Paths) -> ScannerSettings:
@@ -65,13 +64,8 @@ def settings_from(data: dict[str, Any], source: Path | str = "config.toml") -> S
     """Settings from a parsed config (``config.load_raw`` output); defaults for what is absent."""
     sc = _table(data, "scanner", source)
     bc = _table(data, "barcodes", source)
-    for name, sec, known in (("scanner", sc, _SCANNER_KEYS), ("barcodes", bc, _BARCODE_KEYS)):
-        unknown = sorted(set(sec) - known)
-        if unknown:
-            raise ConfigError(
-                f"{source}: [{name}] {unknown[0]}: unknown key; known keys are "
-                f"{', '.join(sorted(known))}"
-            )
+    check_keys(data, "scanner", source)
+    check_keys(data, "barcodes", source)
     r = _Reader(sc, source)
     d = ScannerSettings()
     kind = r.choice("kind", KINDS, d.kind)

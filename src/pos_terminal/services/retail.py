@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from pos_terminal.config import Section, check_keys
 from pos_terminal.db import tables as t
 from pos_terminal.db.counters import next_number
 from pos_terminal.domain.promotions import PromotionIndex
@@ -95,6 +96,9 @@ def promotion_count(conn: Connection) -> int:
                         .where(t.promotions.c.active.is_(True))).scalar_one()
 
 
+CONFIG_SECTIONS = (Section("retail", ("deposit_tax", "voucher_rest")),)
+
+
 def load_deposit_tax(ctx: Any, paths: Any) -> tuple[str, int] | None:
     """``[retail] deposit_tax`` of the register's config: ``"follow"`` (the default: a deposit
     is taxed like its item) or a tax class code (every deposit in that class, unless the
@@ -106,10 +110,7 @@ def load_deposit_tax(ctx: Any, paths: Any) -> tuple[str, int] | None:
         sec = raw.get("retail", {})
         if not isinstance(sec, dict):
             raise ConfigError(f"{paths.config}: [retail]: expected a section (a table)")
-        unknown = set(sec) - {"deposit_tax", "voucher_rest"}
-        if unknown:
-            raise ConfigError(f"{paths.config}: [retail]: unknown key {sorted(unknown)[0]!r} "
-                              "(known: deposit_tax, voucher_rest)")
+        check_keys(raw, "retail", paths.config)
         rest = sec.get("voucher_rest", "cash")
         if rest not in ("cash", "voucher"):
             raise ConfigError(f'{paths.config}: [retail] voucher_rest: expected "cash" (pay '

@@ -33,12 +33,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pos_terminal.config import Paths
+from pos_terminal.config import Paths, Section
 from pos_terminal.errors import ConfigError, InputError
 from pos_terminal.sync import wire
 
 CENTRAL_NAME = "central.toml"
 LOCK_NAME = "sync.lock"
+
+
+# What a store config (baked, site, config.toml) may say about the central: its URL, for the
+# installer (`config show` prints it; `provision --central URL` takes it). Everything else of
+# [central] lives in central.toml, written by provision.
+CONFIG_SECTIONS = (Section("central", ("url",)),)
 
 
 def central_path(paths: Paths) -> Path:

@@ -31,11 +31,15 @@ def run(data_dir: Path, customer_window: bool = False, demo: bool = False) -> in
     assert isinstance(qapp, QApplication)
     qapp.setApplicationName("pos-terminal")
     qapp.setStyleSheet(STYLE)
+    quit_after = os.environ.get("POS_TERMINAL_QUIT_AFTER_MS", "")
     try:
         register = open_register(data_dir)
-    except PosError as exc:
-        QMessageBox.critical(None, "pos-terminal cannot start", str(exc))
+    except PosError as exc:  # a refused config, a missing database…: say why, start nothing
         print(f"error: {exc}", file=sys.stderr)
+        box = QMessageBox(QMessageBox.Icon.Critical, "pos-terminal cannot start", str(exc))
+        if quit_after.isdigit():  # smoke tests: the message is shown, then dismissed
+            QTimer.singleShot(int(quit_after), box.reject)
+        box.exec()
         return 1
     with register:
         if demo and len(qapp.screens()) > 1 and not register.display.customer.enabled:
@@ -44,7 +48,6 @@ def run(data_dir: Path, customer_window: bool = False, demo: bool = False) -> in
         window = build(register)
         devices = Devices(window, register.scanner, customer_window=customer_window)
         window.show()
-        quit_after = os.environ.get("POS_TERMINAL_QUIT_AFTER_MS", "")
         if quit_after.isdigit():  # smoke tests of a built bundle: show the window, then quit
             QTimer.singleShot(int(quit_after), qapp.quit)
         try:
