@@ -2,7 +2,7 @@
 
 ``doctor scanner`` prints every frame, garbage included, as one JSON line on stdout (keys
 ``raw``, ``symbology``, ``code``, ``gtin``, ``lot``, ``expiry``, ``weight_g``, ``price_minor``,
-``count``, ``plu``, ``error``, ``product``); progress and problems go to stderr, so
+``count``, ``plu``, ``addon``, ``error``, ``product``); progress and problems go to stderr, so
 ``doctor scanner --count 3 | jq`` works. It exits 0 after ``--count`` frames or on Ctrl-C, and
 non-zero with one line when the port cannot be opened.
 """

@@ -10,6 +10,39 @@ one interpretation:
 - ``frame_from_bytes`` / ``frame_from_text`` wrap that into a ``ScanFrame`` that never raises:
   garbage becomes a frame with ``error`` set, so a reader thread can report it and go on.
 
+The AIM symbology identifier (ISO/IEC 15424; GS1 General Specifications 5.1.2 / 5.4.x), when the
+scanner sends one, is honoured: it says which symbology was read, and the data must be what that
+symbology can carry. A frame that breaks its declared symbology is refused, never looked up as an
+internal code, SKU or PLU:
+
+========  ====================================  ===============================================
+ prefix    symbology                             the data must be
+========  ====================================  ===============================================
+ ``]E0``   EAN-13, UPC-A or UPC-E                13 digits (EAN-13, UPC-A with a leading 0),
+                                                 12 (UPC-A) or 8 (UPC-E, number system 0/1);
+                                                 check digit verified
+ ``]E1``   the 2-digit add-on alone              refused: scan the main barcode with it
+ ``]E2``   the 5-digit add-on alone              refused, likewise
+ ``]E3``   EAN-13/UPC-A/UPC-E with an add-on     13 digits + 2 or 5 add-on digits (15 or 18);
+                                                 the GTIN's check digit verified, the add-on
+                                                 (issue number, book price) kept in ``addon``
+ ``]E4``   EAN-8                                 8 digits, check digit verified
+ ``]I1``   ITF-14                                14 digits, check digit verified
+ ``]C1``   GS1-128                               GS1 element strings with AI 01
+ ``]e0``   GS1 DataBar (``]e1``-``]e3`` composite) GS1 element strings with AI 01
+ ``]d2``   GS1 DataMatrix                        GS1 element strings with AI 01
+ ``]Q3``   GS1 QR Code                           GS1 element strings with AI 01
+ ``]J1``   GS1 DotCode                           GS1 element strings with AI 01
+ others    Code 128 ``]C0``, Code 39 ``]A0``,    the data as printed (those symbologies check
+           QR ``]Q1``, DataMatrix ``]d1``,       themselves): an internal code, or a GTIN when
+           ITF ``]I0``, ``]X…`` other…           it is one; a GS1 Digital Link URI in a QR or
+                                                 DataMatrix is read for its AI 01
+========  ====================================  ===============================================
+
+An identifier whose symbology character ISO/IEC 15424 does not define is refused (a scanner
+misconfigured, or noise). Without an identifier, digits of a GTIN's length must pass the check
+digit (a typed code may still be a SKU: ``services/catalog.resolve_scan`` decides).
+
 Price- and weight-embedded in-store codes (RCN, prefixes 02 and 20-29) are read with biip's
 regional rules (``rcn_region``) or with the store's own ``RcnRule`` patterns, which win over the
 region. Such a code is looked up by the code with its variable part zeroed (the form a product
@@ -20,24 +53,25 @@ barcode). Weights are integer grams, prices integer minor units, never floats.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from biip import BiipException, ParseConfig, ParseError
 from biip.checksums import gs1_price_weight_check_digit, gs1_standard_check_digit
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin, GtinFormat
 from biip.rcn import Rcn, RcnRegion, RcnUsage
-from biip.symbology import GS1Symbology, SymbologyIdentifier
+from biip.symbology import ISOSymbology
 from biip.upc import Upc
 
 from pos_terminal.domain.barcode import interpret
 from pos_terminal.errors import BarcodeError
 
 GS = "\x1d"  # what scanners send for FNC1 inside a GS1-128 code
-MAX_TEXT = 128  # longest frame text we interpret (GS1 element strings stay well below)
+MAX_TEXT = 256  # longest frame text we interpret (GS1 element strings, Digital Link URIs)
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _PRINTABLE = re.compile(r"^[\x20-\x7e\x1d]*$")
 _RULE_CHARS = frozenset("0123456789IWPNC")
@@ -53,7 +87,35 @@ class AimMode(StrEnum):
 
 
 class CheckDigitError(BarcodeError):
-    """A GTIN or an embedded weight/price failed its check digit."""
+    """A GTIN or an embedded weight/price failed its check digit.
+
+    ``declared``: the scanner's AIM identifier said the symbology carries a GTIN, so the code
+    cannot be anything else (a typed code with a bad check digit may still be a SKU).
+    """
+
+    def __init__(self, message: str, declared: bool = False) -> None:
+        super().__init__(message)
+        self.declared = declared
+
+
+class SymbologyError(BarcodeError):
+    """The data cannot be what the AIM identifier says was scanned (7 digits after ``]E0``)."""
+
+
+# Symbologies by what their data may be (ISO/IEC 15424 code character + modifier).
+_EAN_MODIFIERS = frozenset("01234")
+_GS1_ONLY = frozenset({"]C1", "]e0", "]e1", "]e2", "]e3", "]d2", "]Q3", "]J1"})
+_GTIN_SYMBOLOGIES = frozenset({"]I1"})  # ITF-14: a GTIN-14 and nothing else
+# ISO/IEC 15424's code characters, plus those AIM assigned since (J DotCode, g Grid Matrix,
+# h Han Xin), which biip's table lacks.
+_ISO_CHARS = frozenset(s.value for s in ISOSymbology) | frozenset("Jgh")
+
+
+def declares_gtin(symbology: str | None) -> bool:
+    """True when the AIM identifier names a symbology that carries a GTIN and nothing else
+    (EAN/UPC, ITF-14, the GS1 ones): such a code is never looked up as a SKU or PLU."""
+    return symbology is not None and (
+        symbology[1] == "E" or symbology in _GS1_ONLY or symbology in _GTIN_SYMBOLOGIES)
 
 
 @dataclass(frozen=True)
@@ -146,6 +208,12 @@ class ScanCode:
     count: int | None = None
     plu: str | None = None  # item reference of a price/weight-embedded code
     variable: bool = False  # a price/weight-embedded code (keys are its zeroed form and PLU)
+    addon: str | None = None  # an EAN/UPC add-on (]E3): a periodical's issue, a book's price
+
+    @property
+    def internal(self) -> bool:
+        """May be an internal code (SKU): no symbology declared it a GTIN, and not a label."""
+        return not self.variable and not declares_gtin(self.symbology)
 
     @property
     def embedded(self) -> bool:
@@ -184,6 +252,7 @@ class ScanFrame:
             "price_minor": c.price if c else None,
             "count": c.count if c else None,
             "plu": c.plu if c else None,
+            "addon": c.addon if c else None,
             "error": self.error,
         }
 
@@ -227,17 +296,95 @@ def _interpret(text: str, rules: BarcodeRules, aim: AimMode) -> ScanCode:
     body = body.strip(" ")
     if not body.strip(GS):
         raise BarcodeError("empty code; scan again or type the barcode")
-    if GS in body or _gs1_symbology(symbology):
-        return _gs1(body.lstrip(GS), symbology, rules)
-    if symbology and symbology[1] == "E" and body.isdigit() and len(body) == 8:
-        # The AIM identifier settles what 8 digits are: ]E4 is EAN-8, ]E0 a UPC-E.
-        return _ean_upc(body, symbology, rules, upc_e=symbology[2] == "0")
+    if symbology is not None:
+        return _declared(symbology, body, rules)
+    if GS in body:
+        return _gs1(_gs1_message(body.lstrip(GS)), body.lstrip(GS), None, rules)
     if body.isdigit() and len(body) in (8, 12, 13, 14):
-        return _ean_upc(body, symbology, rules, upc_e=None)
+        return _ean_upc(body, None, rules, upc_e=None)
     if body.startswith("]"):  # AIM off, or not a valid identifier: "]" is not in any code
         raise BarcodeError(f"{body[:40]!r} is not a barcode or SKU")
+    if _is_digital_link(body):
+        return _digital_link(body, None, rules)
     scan = interpret(body)  # an internal code: its own key (or "not a barcode")
-    return ScanCode(scan.raw, scan.keys, symbology)
+    return ScanCode(scan.raw, scan.keys, None)
+
+
+def _declared(symbology: str, body: str, rules: BarcodeRules) -> ScanCode:
+    """A code whose symbology the scanner named: the data must be what that symbology holds."""
+    if symbology[1] not in _ISO_CHARS:
+        raise SymbologyError(
+            f"unknown symbology identifier {symbology}: not a barcode; check the scanner's "
+            "AIM setting")
+    if symbology[1] == "E":
+        return _ean_declared(symbology, body, rules)
+    if symbology in _GS1_ONLY:  # element strings (a Digital Link URI goes in a plain ]Q1/]d1)
+        return _gs1(_gs1_message(body.lstrip(GS)), body.lstrip(GS), symbology, rules)
+    if symbology == "]I1":
+        if not (body.isdigit() and len(body) == 14):
+            raise SymbologyError(_not_a("ITF-14", body, "an ITF-14 has 14 digits"))
+        return _ean_upc(body, symbology, rules, upc_e=False)
+    # Code 128, Code 39, QR, DataMatrix, ITF, "other"...: the data as printed.
+    if _is_digital_link(body):
+        return _digital_link(body, symbology, rules)
+    if GS in body:
+        raise BarcodeError(f"{symbology} code with a field separator: not a product code; "
+                           "scan the product's EAN or GS1 barcode")
+    scan = interpret(body)
+    if scan.gtin is not None and len(body) in (8, 12, 13, 14):
+        # A GTIN printed in a non-GTIN symbology: the GTIN first, then the code as printed.
+        return ScanCode(body, tuple(dict.fromkeys((*scan.keys, body))), symbology, scan.gtin)
+    return ScanCode(body, (body,), symbology)
+
+
+def _not_a(what: str, body: str, want: str) -> str:
+    shown = body if len(body) <= 24 else body[:21] + "..."
+    got = ("letters or symbols" if not body.isdigit()
+           else f"{len(body)} digit{'s' if len(body) != 1 else ''}")
+    return (f"{shown}: not a valid {what} barcode ({got}; {want}); scan again or type the "
+            "number under the barcode")
+
+
+# ISO/IEC 15424, EAN/UPC modifiers: what each data packet may hold (digits).
+_EAN_LENGTHS = {"0": (8, 12, 13), "3": (15, 18), "4": (8,)}
+_EAN_NAMES = {"0": ("EAN/UPC", "an EAN-13 has 13 digits, a UPC-A 12, a UPC-E 8"),
+              "3": ("EAN/UPC with add-on", "13 digits and a 2- or 5-digit add-on"),
+              "4": ("EAN-8", "an EAN-8 has 8 digits")}
+
+
+def _ean_declared(symbology: str, body: str, rules: BarcodeRules) -> ScanCode:
+    mod = symbology[2]
+    if mod in ("1", "2"):
+        n = "2" if mod == "1" else "5"
+        raise SymbologyError(
+            f"only the {n}-digit add-on of a barcode was read; scan the main barcode (the "
+            "larger one on the left) together with it")
+    if mod not in _EAN_MODIFIERS:
+        raise SymbologyError(
+            f"unknown EAN/UPC identifier {symbology}: not a barcode; check the scanner's AIM "
+            "setting")
+    name, want = _EAN_NAMES[mod]
+    if not body.isdigit() or len(body) not in _EAN_LENGTHS[mod]:
+        raise SymbologyError(_not_a(name, body, want))
+    if mod == "3":
+        main, addon = body[:13], body[13:]
+        code = _ean_upc(main, symbology, rules, upc_e=False)
+        return replace(code, text=body, addon=addon)
+    return _ean_upc(body, symbology, rules, upc_e=len(body) == 8 and mod == "0")
+
+
+def _is_digital_link(body: str) -> bool:
+    return body[:8].lower().startswith(("http://", "https://"))
+
+
+def _digital_link(body: str, symbology: str | None, rules: BarcodeRules) -> ScanCode:
+    """A GS1 Digital Link URI (``https://id.gs1.org/01/…``): its AI 01, lot and expiry."""
+    try:
+        msg = GS1DigitalLinkURI.parse(body).as_gs1_message()
+    except (ParseError, ValueError) as exc:
+        raise BarcodeError("a web address, not a product barcode; scan the product's "
+                           "barcode") from exc
+    return _gs1(msg, body, symbology, rules)
 
 
 def frame_from_text(
@@ -269,16 +416,6 @@ def frame_from_bytes(
 
 
 # -- internals --------------------------------------------------------------------------------
-def _gs1_symbology(symbology: str | None) -> bool:
-    if symbology is None:
-        return False
-    try:
-        ident = SymbologyIdentifier.extract(symbology)
-    except (ParseError, ValueError):
-        return False
-    return ident.gs1_symbology in GS1Symbology.with_gs1_messages()
-
-
 def _printed(g: Gtin) -> str:
     return {
         GtinFormat.GTIN_8: g.as_gtin_8, GtinFormat.GTIN_12: g.as_gtin_12,
@@ -288,19 +425,22 @@ def _printed(g: Gtin) -> str:
 
 def _ean_upc(digits: str, symbology: str | None, rules: BarcodeRules,
              upc_e: bool | None) -> ScanCode:
+    declared = symbology is not None
     bad = f"{digits}: bad check digit; scan again or type it carefully"
+    if not digits.strip("0"):
+        raise CheckDigitError(f"{digits}: not a product number; scan again", declared)
     if upc_e is None:
         # No AIM hint: the same reading as catalog import, so the keys match stored ones
         # (8 digits are tried as EAN-8 and as UPC-E).
         scan = interpret(digits)
         if scan.bad_check_digit or scan.gtin is None:
-            raise CheckDigitError(bad)
+            raise CheckDigitError(bad, declared)
         gtin, keys = scan.gtin, scan.keys
     else:
         try:
             g = Gtin.parse(Upc.parse(digits).as_upc_a() if upc_e else digits)
         except ParseError as exc:
-            raise CheckDigitError(bad) from exc
+            raise CheckDigitError(bad, declared) from exc
         gtin, keys = _printed(g), (g.as_gtin_14(),)
     embedded = _rcn(gtin, rules)
     if embedded is not None:
@@ -309,21 +449,23 @@ def _ean_upc(digits: str, symbology: str | None, rules: BarcodeRules,
 
 
 def _with_symbology(code: ScanCode, text: str, symbology: str | None) -> ScanCode:
-    return ScanCode(text, code.keys, symbology, code.gtin, code.lot, code.expiry, code.weight_g,
-                    code.price, code.count, code.plu, code.variable)
+    return replace(code, text=text, symbology=symbology)
 
 
-def _gs1(body: str, symbology: str | None, rules: BarcodeRules) -> ScanCode:
+def _gs1_message(body: str) -> GS1Message:
     try:
-        msg = GS1Message.parse(body, config=ParseConfig())
+        return GS1Message.parse(body, config=ParseConfig())
     except (ParseError, ValueError) as exc:
         raise BarcodeError("not a readable GS1 code; scan again") from exc
+
+
+def _gs1(msg: GS1Message, body: str, symbology: str | None, rules: BarcodeRules) -> ScanCode:
     es = msg.element_strings
     ai01 = es.get(ai="01")
     if ai01 is None:
         raise BarcodeError("this GS1 code has no product number (AI 01); scan the other barcode")
-    if ai01.gtin is None:
-        raise CheckDigitError(f"{ai01.value}: bad check digit; scan again")
+    if ai01.gtin is None or not ai01.value.strip("0"):
+        raise CheckDigitError(f"{ai01.value}: bad check digit; scan again", declared=True)
     gtin = _printed(ai01.gtin)
     base = _rcn(gtin, rules) or ScanCode(body, (ai01.gtin.as_gtin_14(),), symbology, gtin)
     lot = es.get(ai="10")
@@ -362,7 +504,7 @@ def _rcn(gtin: str, rules: BarcodeRules) -> ScanCode | None:
     try:
         g = Gtin.parse(code13, config=ParseConfig(rcn_region=rules.rcn_region))
     except ParseError as exc:  # the weight/price check digit inside the code failed
-        raise CheckDigitError(f"{gtin}: bad check digit; scan the label again") from exc
+        raise CheckDigitError(f"{gtin}: bad check digit; scan the label again", True) from exc
     if not isinstance(g, Rcn) or g.usage != RcnUsage.GEOGRAPHICAL:
         return None
     if g.weight is None and g.price is None and g.count is None:
@@ -383,7 +525,7 @@ def _custom(gtin: str, code13: str, rule: RcnRule) -> ScanCode:
     digits = list(code13[:12])
     if rule.check is not None:
         if int(code13[rule.check]) != gs1_price_weight_check_digit(value):
-            raise CheckDigitError(f"{gtin}: bad check digit; scan the label again")
+            raise CheckDigitError(f"{gtin}: bad check digit; scan the label again", True)
         digits[rule.check] = str(gs1_price_weight_check_digit("0" * (b - a)))
     digits[a:b] = "0" * (b - a)
     payload = "".join(digits)
@@ -409,6 +551,6 @@ def _keys(zeroed: str, plu: str | None) -> tuple[str, ...]:
 
 __all__ = [
     "DEFAULT_RULES", "GS", "RCN_REGIONS", "AimMode", "BarcodeRules", "CheckDigitError",
-    "RcnRule", "ScanCode", "ScanFrame", "frame_from_bytes", "frame_from_text",
-    "interpret_scan", "split_aim",
+    "RcnRule", "ScanCode", "ScanFrame", "SymbologyError", "declares_gtin", "frame_from_bytes",
+    "frame_from_text", "interpret_scan", "split_aim",
 ]

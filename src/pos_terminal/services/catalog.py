@@ -69,7 +69,9 @@ def resolve_scan(
     if isinstance(scan, str):
         try:
             code = interpret_scan(scan, rules)
-        except CheckDigitError:
+        except CheckDigitError as exc:
+            if exc.declared:  # the scanner said EAN/UPC/GS1: it is nothing else
+                raise
             # A typed SKU may look like a GTIN with a bad check digit (as in resolve()).
             sku = strip_code(scan)
             item = repo.item_by_sku(conn, sku, deposit_tax)
@@ -83,7 +85,7 @@ def resolve_scan(
         item = repo.item_by_key(conn, key, deposit_tax)
         if item is not None:
             break
-    if item is None and not code.variable:
+    if item is None and code.internal:
         item = repo.item_by_sku(conn, code.text, deposit_tax)
     if item is None:
         what = f"item {code.plu} of in-store code {code.text}" if code.variable else code.text
