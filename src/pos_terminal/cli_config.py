@@ -42,7 +42,8 @@ def defaults() -> dict[str, dict[str, Any]]:
     cd, pd = DisplaySettings().customer, DisplaySettings().pole
     return {
         "store": {"id": None, "register": None, "name": "", "currency": None,
-                  "cash_increment": None, "tax_mode": "inclusive", "tax_rounding": "per_line"},
+                  "cash_increment": None, "tax_mode": "inclusive", "tax_rounding": "per_line",
+                  "locale": ""},
         "scanner": {
             "kind": sc.kind, "port": sc.port, "baudrate": sc.baudrate, "bytesize": sc.bytesize,
             "parity": sc.parity, "stopbits": sc.stopbits, "suffix": sc.suffix,

@@ -38,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from pos_terminal.domain.measure import MeasureFormat
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tax import TaxClass, TaxMode, TaxRounding
 from pos_terminal.errors import ConfigError, InputError
@@ -50,7 +51,8 @@ ENV_PREFIX = "POS_TERMINAL__"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 
 # The keys of [store] that ``settings_from`` reads (and ``save`` writes, in this order).
-STORE_KEYS = ("id", "register", "name", "currency", "cash_increment", "tax_mode", "tax_rounding")
+STORE_KEYS = ("id", "register", "name", "currency", "cash_increment", "tax_mode", "tax_rounding",
+              "locale")
 # [packaging] is read by packaging/build.py only; it travels inside the baked store config.
 PACKAGING_KEYS = ("autostart", "maintainer", "revision")
 
@@ -80,10 +82,17 @@ class Settings:
     tax_rounding: TaxRounding = TaxRounding.PER_LINE
     store_name: str = ""
     tax_classes: tuple[TaxClass, ...] = field(default_factory=tuple)
+    locale: str = ""  # [store] locale, e.g. "de_DE": how numbers are typed and shown
+    decimal_separator: str = "."  # the locale's (CLDR, through Babel); "." without one
 
     @property
     def terminal(self) -> str:
         return f"{self.store}-{self.register}"
+
+    @property
+    def measure(self) -> MeasureFormat:
+        """How this store types and shows weights and volumes (1,235 kg / 1.235 kg)."""
+        return MeasureFormat(self.decimal_separator)
 
 
 @dataclass(frozen=True)
@@ -633,8 +642,26 @@ def settings_from(data: Mapping[str, Any], f: Path | str) -> Settings:
             ids[key] = check_id(_str(store, key, f, "store"), what)
         except InputError as exc:
             raise ConfigError(f"{f}: [store] {key}: {exc}") from exc
+    locale = _str(store, "locale", f, "store", "").strip()
     return Settings(ids["id"], ids["register"], currency, mode, rounding,
-                    _str(store, "name", f, "store", ""), classes)
+                    _str(store, "name", f, "store", ""), classes, locale,
+                    decimal_separator(locale, f) if locale else ".")
+
+
+def decimal_separator(locale: str, f: Path | str = "config.toml") -> str:
+    """The decimal separator of a locale such as "de_DE" (","), from Babel's CLDR data."""
+    from babel import Locale, UnknownLocaleError  # 15 ms; only for a store that sets a locale
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        symbol = get_decimal_symbol(Locale.parse(locale.replace("-", "_")))
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ConfigError(f'{f}: [store] locale: unknown locale {locale!r}; use a language and '
+                          'country such as "de_DE", "en_GB" or "fr_CH"') from exc
+    if symbol not in (".", ","):
+        raise ConfigError(f"{f}: [store] locale: {locale!r} writes decimals with {symbol!r}; "
+                          "the register types weights with '.' or ','")
+    return symbol
 
 
 def _tax_classes(data: Mapping[str, Any], f: Path | str) -> tuple[TaxClass, ...]:
@@ -659,6 +686,8 @@ def save(paths: Paths, s: Settings, inherited: Mapping[str, Any] | None = None) 
         "currency": s.currency.code, "cash_increment": s.currency.cash_increment,
         "tax_mode": s.tax_mode.value, "tax_rounding": s.tax_rounding.value,
     }
+    if s.locale:
+        store["locale"] = s.locale
     classes = {tc.code: {"name": tc.name, "rate": _plain(Decimal(tc.rate_ppm) / 10_000)}
                for tc in s.tax_classes}
     data: dict[str, Any] = {"store": store, "tax_classes": classes}
@@ -683,7 +712,7 @@ def _own(s: Settings, data: dict[str, Any], inherited: Mapping[str, Any]) -> dic
     """The part of ``data`` that ``inherited`` does not already say (all of it if leaving
     anything out would change the settings)."""
     below = inherited.get("store") if isinstance(inherited.get("store"), dict) else {}
-    defaults = {"name": "", "tax_mode": "inclusive", "tax_rounding": "per_line"}
+    defaults = {"name": "", "tax_mode": "inclusive", "tax_rounding": "per_line", "locale": ""}
     store = {k: v for k, v in data["store"].items()
              if k in ("id", "register") or below.get(k, defaults.get(k)) != v}
     if "cash_increment" not in below and (  # the currency's own rule: follows the currency

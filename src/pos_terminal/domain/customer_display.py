@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from pos_terminal.domain.cart import Totals
+from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
 from pos_terminal.domain.tenders import Settlement
 
 # Pole display code pages (ESC t n) and the Python codec of each.
@@ -67,12 +68,9 @@ class CustomerView:
     tax_added: int = 0  # sales tax on top of the lines (0 where prices include VAT)
 
 
-def quantity_text(qty: int, unit: str) -> str:
+def quantity_text(qty: int, unit: str, measure: MeasureFormat = DOT) -> str:
     """Pieces as is; grams and millilitres as kg and l with three decimals."""
-    big = {"g": "kg", "ml": "l"}.get(unit)
-    if big is None:
-        return str(qty)
-    return f"{qty // 1000}.{qty % 1000:03d} {big}"
+    return format_quantity(qty, unit, measure)
 
 
 def _rows(totals: Totals) -> list[DisplayLine]:

@@ -29,6 +29,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
+from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tax import TaxMode
 
@@ -115,6 +116,7 @@ class StoreHeader:
     address: tuple[str, ...] = ()
     tax_id: str = ""
     footer: tuple[str, ...] = ()
+    measure: MeasureFormat = DOT  # weights as the store writes them: 1,235 kg / 1.235 kg
 
 
 @dataclass(frozen=True)
@@ -318,14 +320,10 @@ def _rate(ppm: int) -> str:
     return f"{text}%"
 
 
-def _qty(qty: int, unit: str) -> str:
-    """Base units as printed: pieces as is, grams as kg and millilitres as l (3 decimals)."""
-    if unit == "each":
-        return str(qty)
-    big = {"g": "kg", "ml": "l"}.get(unit)
-    if big is None:
-        return f"{qty} {unit}"
-    return f"{qty // 1000}.{qty % 1000:03d} {big}"
+def _qty(page: _Page, qty: int, unit: str) -> str:
+    """Base units as printed: pieces as is, grams as kg and millilitres as l (3 decimals,
+    with the store's decimal separator)."""
+    return format_quantity(qty, unit, page.measure)
 
 
 def _per(price_per: int, unit: str) -> str:
@@ -363,9 +361,10 @@ def _tax_letters(taxes: Sequence[TaxRow], codes: Iterable[str]) -> dict[str, str
 class _Page:
     """Collects blocks for one document of a given width."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, measure: MeasureFormat = DOT) -> None:
         _check_width(width)
         self.width = width
+        self.measure = measure
         self.blocks: list[Block] = []
 
     def line(self, text: str = "", align: Align = Align.LEFT, bold: bool = False) -> None:
@@ -490,7 +489,7 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
         # Weighed or measured: "1.250 kg × 2.99/kg".
         page.lines(_wrap(name, page.width, MAX_NAME_LINES))
         per = _per(ln.price_per, ln.unit)
-        page.pair(f"  {_qty(ln.qty, ln.unit)} × {cur.format(ln.price)}{per}", right)
+        page.pair(f"  {_qty(page, ln.qty, ln.unit)} × {cur.format(ln.price)}{per}", right)
     elif ln.qty == 1 and ln.price_per == 1:
         page.pair(name, right)
     else:
@@ -503,7 +502,8 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
             detail = f"  {ln.qty} × {cur.format(ln.price)}/{ln.price_per} pcs"
         page.pair(detail, right)
     if ln.tare:
-        page.line(f"  Tare {_qty(ln.tare, ln.unit)}, weighed {_qty(ln.qty + ln.tare, ln.unit)}")
+        weighed = _qty(page, ln.qty + ln.tare, ln.unit)
+        page.line(f"  Tare {_qty(page, ln.tare, ln.unit)}, weighed {weighed}")
     if ln.original_price is not None and ln.original_price != ln.price:
         page.line(f"  Price changed, was {cur.format(ln.original_price)}")
     if ln.line_discount - ln.promo_saving:
@@ -521,7 +521,7 @@ def render_sale(
     drawer: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
 ) -> Document:
     """A sale's receipt (``copy`` for a reprint; ``drawer`` opens the drawer first)."""
-    page = _Page(width)
+    page = _Page(width, store.measure)
     cur = sale.currency
     if drawer:
         page.add(DrawerPulse())
@@ -569,7 +569,7 @@ def render_return(
     drawer: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
 ) -> Document:
     """A return's refund slip; the refunded amounts are printed as positive numbers."""
-    page = _Page(width)
+    page = _Page(width, store.measure)
     cur = ret.currency
     if drawer:
         page.add(DrawerPulse())
@@ -594,7 +594,8 @@ def render_return(
             page.pair(name, right)
         else:
             page.lines(_wrap(name, page.width, MAX_NAME_LINES))
-            page.pair(f"  {_qty(ln.qty, ln.unit)}{' pcs' if ln.unit == 'each' else ''}", right)
+            pcs = " pcs" if ln.unit == "each" else ""
+            page.pair(f"  {_qty(page, ln.qty, ln.unit)}{pcs}", right)
         if not ln.restock:
             page.line("  not restocked")
     for d in ret.deposits:  # the deposit given back, its own line

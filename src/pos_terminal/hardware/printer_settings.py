@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
+from pos_terminal.domain.measure import DOT, MeasureFormat
 from pos_terminal.domain.receipt import StoreHeader
 from pos_terminal.errors import ConfigError
 
@@ -184,8 +185,9 @@ class ReceiptSettings:
     tax_id: str = ""
     footer: tuple[str, ...] = field(default_factory=lambda: ("Thank you!",))
 
-    def header(self, store_name: str) -> StoreHeader:
-        return StoreHeader(self.name or store_name, self.address, self.tax_id, self.footer)
+    def header(self, store_name: str, measure: MeasureFormat = DOT) -> StoreHeader:
+        return StoreHeader(self.name or store_name, self.address, self.tax_id, self.footer,
+                           measure)
 
 
 # [printer] keys are PrinterSettings' fields, `status_query` spelled `status`.

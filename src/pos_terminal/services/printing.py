@@ -105,7 +105,7 @@ class PrintService:
 
     @property
     def header(self) -> StoreHeader:
-        return self.receipt.header(self.ctx.settings.store_name)
+        return self.receipt.header(self.ctx.settings.store_name, self.ctx.settings.measure)
 
     # -- the queue ------------------------------------------------------------------------------
     def pending(self) -> QueueState:

@@ -8,25 +8,23 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from pos_terminal.domain.cart import DisplayRow, PricedDeposit, PricedLine, Totals
+from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
 from pos_terminal.domain.money import Currency
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-def qty_text(line: PricedLine) -> str:
-    unit = line.line.item.unit
-    q = line.line.qty
-    if unit in ("g", "ml"):
-        return f"{q // 1000}.{q % 1000:03d} {'kg' if unit == 'g' else 'l'}"
-    return str(q)
+def qty_text(line: PricedLine, measure: MeasureFormat = DOT) -> str:
+    return format_quantity(line.line.qty, line.line.item.unit, measure)
 
 
 class CartModel(QAbstractTableModel):
     HEADERS = ("#", "Item", "Qty", "Price", "Disc.", "Total")
 
-    def __init__(self, currency: Currency) -> None:
+    def __init__(self, currency: Currency, measure: MeasureFormat = DOT) -> None:
         super().__init__()
         self.currency = currency
+        self.measure = measure  # weights with the store's decimal separator
         self.lines: tuple[PricedLine, ...] = ()
         # one row per item, then its promotion saving and its deposit (Totals.display_rows)
         self.rows: list[tuple[DisplayRow, PricedLine, PricedDeposit | None]] = []
@@ -88,7 +86,7 @@ class CartModel(QAbstractTableModel):
                 name += "  [price override]"
             return name
         if col == 2:
-            return qty_text(p)
+            return qty_text(p, self.measure)
         if col == 3:
             per = "" if p.line.price_per == 1 else (
                 "/kg" if item.unit == "g" and p.line.price_per == 1000 else
