@@ -21,6 +21,9 @@ from pos_terminal.errors import InputError, PosError, QuantityError, RuleError
 
 EXIT_ERROR = 1
 _CODE_QTY = re.compile(r"^(.+?)[xX*](-?\d+)$")
+# CODExQTY where QTY may be a weight or volume: x2, x1000, x1.235kg, x1235g, x0,5l
+_CODE_AMOUNT = re.compile(r"^(.+?)[xX*]([+-]?(?:\d[\d.,]*|[.,]\d+)\s*[a-zA-Z]*)$")
+_WHOLE = re.compile(r"^[+-]?\d+$")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -34,6 +37,43 @@ def parse_code_qty(text: str) -> tuple[str, int]:
     if qty <= 0:
         raise QuantityError(f"{text}: quantity must be positive")
     return m.group(1), qty
+
+
+def split_code_qty(text: str) -> tuple[str, str | None]:
+    """``CODE`` or ``CODExQTY`` into (code, the quantity as typed, or None)."""
+    m = _CODE_AMOUNT.match(text.strip())
+    return (m.group(1), m.group(2).strip()) if m else (text.strip(), None)
+
+
+def item_quantity(item: Any, code: str, qty: str | None, measure: Any, command: str,
+                  allow_zero: bool = False) -> int:
+    """What ``CODE[xQTY]`` means for ``item``: a count of pieces (or packs), or base units of
+    goods sold by weight or volume (a number alone is grams / ml: ``x1000``; ``x1.235kg`` and
+    ``x1235g`` name the unit). A weighed item needs its weight: there is no sensible default.
+    ``command`` is how the refusal's example starts ("sell", "receive"…)."""
+    from pos_terminal.domain.measure import Default, example, measure_of, parse_measure
+
+    label = f"{item.name} {item.variant}".strip()
+    m = measure_of(item.unit)
+    if m is None:
+        if qty is None:
+            return 1
+        if not _WHOLE.match(qty):
+            raise QuantityError(f"{label}: sold by the piece, not by weight; give a whole "
+                                f"number of pieces, e.g. {command} {code}x2")
+        n = int(qty)
+        if n < 0 or (n == 0 and not allow_zero):
+            raise QuantityError(f"{code}x{qty}: quantity must be positive")
+        return n
+    if qty is None:
+        shown = example(item.unit, measure)
+        raise QuantityError(f"{label}: sold by {m.kind}, give the {m.kind} like {shown}, e.g. "
+                            f"{command} {code}x{shown}")
+    zero = re.fullmatch(r"\+?[0.,]*0[0.,]*\s*([a-zA-Z]*)", qty)
+    if allow_zero and zero:  # "none left": 0, 0kg, 0,000 — the unit still has to fit
+        parse_measure(f"1{zero.group(1)}", item.unit, measure, Default.BASE)
+        return 0
+    return parse_measure(qty, item.unit, measure, Default.BASE)
 
 
 def parse_tender(text: str, currency: Any) -> Any:
@@ -146,7 +186,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_sell(args: argparse.Namespace) -> int:
     with _app(args) as app:
         cur = app.settings.currency
-        items = [parse_code_qty(c) for c in args.codes]
+        items = [split_code_qty(c) for c in args.codes]
         tenders = [parse_tender(p, cur) for p in args.pay]
         # the same sale the window rings up: promotions, deposits, age checks, limits
         session = app.sale_session(app.users.system_user(), training=args.training)
@@ -154,13 +194,19 @@ def cmd_sell(args: argparse.Namespace) -> int:
             hit = session.lookup(code)
             if hit.item.min_age and args.id_checked:
                 session.confirm_age(hit.item.min_age)
-            weighed_here = (hit.item.unit != "each" and hit.embedded_weight_g is None
-                            and hit.embedded_price is None)
             try:
-                if weighed_here:
-                    session.add(hit, grams=qty)
+                if hit.item.unit == "each":
+                    session.add(hit, item_quantity(hit.item, code, qty, app.settings.measure,
+                                                   "sell"))
+                elif hit.embedded_weight_g is None and hit.embedded_price is None:
+                    # weighed here: the weight comes with the code (CODEx1.235kg)
+                    session.add(hit, grams=item_quantity(hit.item, code, qty,
+                                                         app.settings.measure, "sell"))
+                elif qty not in (None, "1"):
+                    raise QuantityError(f"{code}: the scale label already gives the "
+                                        "quantity; give each label once, without xQTY")
                 else:
-                    session.add(hit, qty)
+                    session.add(hit)
             except AgeCheckRequired as exc:
                 raise RuleError(f"{exc}; check the customer's ID, then add --id-checked") from exc
         r = session.complete(tenders)
@@ -181,10 +227,21 @@ def cmd_sell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _code_quantities(app: Any, texts: list[str], command: str) -> list[tuple[str, int]]:
+    """``CODE[xQTY]`` arguments as (code, pieces or base units) for the inventory services."""
+    out = []
+    for code, qty in (split_code_qty(t) for t in texts):
+        if qty is not None and _WHOLE.match(qty) and int(qty) <= 0:
+            raise QuantityError(f"{code}x{qty}: quantity must be positive")
+        out.append((code, item_quantity(app.catalog.item(code), code, qty,
+                                        app.settings.measure, command)))
+    return out
+
+
 def cmd_return(args: argparse.Namespace) -> int:
     with _app(args) as app:
         cur = app.settings.currency
-        items = [parse_code_qty(c) for c in args.codes]
+        items = _code_quantities(app, args.codes, f"return {args.receipt}")
         tenders = [parse_tender(args.refund, cur)] if args.refund else None
         user = app.users.system_user()
         r = app.returns.return_items(args.receipt, items, user.id, restock=not args.no_restock,
@@ -199,7 +256,7 @@ def cmd_return(args: argparse.Namespace) -> int:
 def cmd_receive(args: argparse.Namespace) -> int:
     with _app(args) as app:
         cost = app.settings.currency.parse(args.cost) if args.cost is not None else None
-        items = [parse_code_qty(c) for c in args.codes]
+        items = _code_quantities(app, args.codes, "receive")
         user = app.users.system_user()
         p = app.inventory.receive(items, user.id, cost=cost, reference=args.ref or "")
     _out(args, {"reference": p.reference, "received": p.quantities, "on_hand": p.on_hand},
@@ -209,9 +266,14 @@ def cmd_receive(args: argparse.Namespace) -> int:
 
 
 def cmd_adjust(args: argparse.Namespace) -> int:
+    text = args.quantity.strip()
+    sign = -1 if text.startswith("-") else 1
     with _app(args) as app:
+        item = app.catalog.item(args.code)
+        qty = sign * item_quantity(item, args.code, text.lstrip("+-"), app.settings.measure,
+                                   "adjust", allow_zero=True)
         user = app.users.system_user()
-        p = app.inventory.adjust(args.code, args.quantity, args.reason, user.id, args.note or "")
+        p = app.inventory.adjust(args.code, qty, args.reason, user.id, args.note or "")
     (sku, q), = p.quantities.items()
     _out(args, {"sku": sku, "adjusted": q, "on_hand": p.on_hand[sku]},
          f"adjusted {sku} by {q:+d} ({args.reason}); on hand {p.on_hand[sku]}")
@@ -219,11 +281,14 @@ def cmd_adjust(args: argparse.Namespace) -> int:
 
 
 def cmd_count(args: argparse.Namespace) -> int:
-    if args.counted < 0:
+    if args.counted.strip().startswith("-"):
         raise QuantityError("a counted quantity cannot be negative")
     with _app(args) as app:
+        item = app.catalog.item(args.code)
+        counted = item_quantity(item, args.code, args.counted.strip(), app.settings.measure,
+                                "count", allow_zero=True)
         user = app.users.system_user()
-        p = app.inventory.count(args.code, args.counted, user.id)
+        p = app.inventory.count(args.code, counted, user.id)
     (sku, on_hand), = p.on_hand.items()
     variance = p.quantities.get(sku, 0)
     _out(args, {"sku": sku, "variance": variance, "on_hand": on_hand},
@@ -340,7 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
 
     sp = cmd("sell", cmd_sell, "ring up a scripted sale", json_opt=True)
-    sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]")
+    sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]",
+                    help="CODE, CODEx3 (pieces); goods sold by weight need it: CODEx1.235kg, "
+                         "CODEx1235g (a number alone is grams)")
     sp.add_argument("--pay", action="append", default=[], metavar="TENDER",
                     help="cash[:AMOUNT] | card:REF[:AMOUNT] | other:NAME[:AMOUNT]; repeat to split")
     sp.add_argument("--training", action="store_true", help="a training sale: no stock, no sync")
@@ -361,14 +428,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("adjust", cmd_adjust, "correct stock with a reason code", json_opt=True)
     sp.add_argument("code")
-    sp.add_argument("quantity", type=int, help="signed quantity, e.g. -2")
+    sp.add_argument("quantity", help="signed quantity: pieces (-2), or grams / ml of goods sold "
+                                     "by weight or volume (-500); a minus with a unit goes "
+                                     "after --: adjust CODE --reason R -- -0.5kg")
     sp.add_argument("--reason", required=True,
                     help="damaged|expired|theft|internal_use|found|correction")
     sp.add_argument("--note")
 
     sp = cmd("count", cmd_count, "post a stock count as a variance", json_opt=True)
     sp.add_argument("code")
-    sp.add_argument("counted", type=int)
+    sp.add_argument("counted", help="pieces counted, or the weight / volume: 1250 (g), "
+                                    "1.25kg, 0 for none")
 
     sp = cmd("products", cmd_products, "look up the catalog", json_opt=True)
     sp.add_argument("--search", metavar="TEXT")
