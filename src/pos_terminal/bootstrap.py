@@ -23,6 +23,7 @@ from pos_terminal.hardware.printer_settings import (
     load_printer_settings,
     load_receipt_settings,
 )
+from pos_terminal.hardware.scale_settings import ScaleSettings, load_scale_settings
 from pos_terminal.hardware.scanner_settings import ScannerSettings, load_scanner_settings
 from pos_terminal.services.catalog import CatalogService
 from pos_terminal.services.checkout import CheckoutService
@@ -53,6 +54,7 @@ class App:
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
     display: DisplaySettings = field(default_factory=DisplaySettings)  # customer display
+    scale: ScaleSettings = field(default_factory=ScaleSettings)  # [scale]: none by default
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -121,10 +123,11 @@ def open_register(data_dir: Path) -> App:
         printer = load_printer_settings(paths)
         receipt = load_receipt_settings(paths)
         display = load_display_settings(paths)
+        scale = load_scale_settings(paths)
     except ConfigError:
         engine.dispose()
         raise
-    return App(paths, settings, engine, scanner, printer, receipt, display)
+    return App(paths, settings, engine, scanner, printer, receipt, display, scale)
 
 
 def init_register(

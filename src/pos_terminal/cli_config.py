@@ -17,6 +17,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,6 +37,7 @@ def defaults() -> dict[str, dict[str, Any]]:
     """Built-in values of every key the register reads (None: no default, must be set)."""
     from pos_terminal.hardware.display_settings import DisplaySettings
     from pos_terminal.hardware.printer_settings import PrinterSettings, ReceiptSettings
+    from pos_terminal.hardware.scale_settings import ScaleSettings
     from pos_terminal.hardware.scanner_settings import ScannerSettings
 
     sc, pr, rc = ScannerSettings(), PrinterSettings(), ReceiptSettings()
@@ -53,6 +55,7 @@ def defaults() -> dict[str, dict[str, Any]]:
             "wedge_suffix": sc.wedge_suffix,
         },
         "barcodes": {"rcn_region": None, "rcn_rule": []},
+        "scale": {f.name: getattr(ScaleSettings(), f.name) for f in fields(ScaleSettings)},
         "printer": {
             "address": pr.address.text, "profile": pr.profile, "columns": pr.columns,
             "codepage": pr.codepage, "drawer_pin": pr.drawer_pin, "cut": pr.cut,

@@ -138,6 +138,7 @@ SCHEMA_MODULES = (
     "pos_terminal.hardware.scanner_settings",
     "pos_terminal.hardware.printer_settings",
     "pos_terminal.hardware.display_settings",
+    "pos_terminal.hardware.scale_settings",
     "pos_terminal.services.retail",
     "pos_terminal.sync.settings",
 )

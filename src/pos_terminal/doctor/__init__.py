@@ -7,14 +7,15 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    from pos_terminal.doctor import central, display, printer, scanner
+    from pos_terminal.doctor import central, display, printer, scale, scanner
 
     p: argparse.ArgumentParser = sub.add_parser(
-        "doctor", help="live diagnostics for installers (ports, scanner, printer, display)",
+        "doctor", help="live diagnostics for installers (ports, scanner, scale, printer, display)",
         description="live diagnostics for installers",
     )
     dsub = p.add_subparsers(title="checks", metavar="CHECK", required=True)
     scanner.add_parsers(dsub)
+    scale.add_parsers(dsub)
     printer.add_parsers(dsub)
     central.add_parsers(dsub)
     display.add_parsers(dsub)
