@@ -99,7 +99,7 @@ def cmd_printer(args: argparse.Namespace) -> int:
             ("Software", f"pos-terminal {__version__}"),
         ]
         doc = render_test_page(columns, info, f"TEST-{now:%H%M%S}",
-                               partial_cut=settings.cut == "partial")
+                               partial_cut=settings.cut == "partial", charset=printer.plain)
         data = printer.encode(doc)
     started = time.monotonic()
     with printer.connect(timeout=min(settings.timeout, 5.0)) as link:

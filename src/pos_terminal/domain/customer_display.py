@@ -9,12 +9,12 @@ here prices anything.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from pos_terminal.domain.cart import Totals
+from pos_terminal.domain.charset import codec_printer, for_device
 from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
 from pos_terminal.domain.tenders import Settlement
 
@@ -23,12 +23,6 @@ CODEPAGES: dict[str, str] = {
     "CP437": "cp437", "CP850": "cp850", "CP852": "cp852", "CP858": "cp858",
     "CP860": "cp860", "CP863": "cp863", "CP865": "cp865", "CP866": "cp866",
     "CP1252": "cp1252",
-}
-# Letters without a Unicode decomposition, spelled the way a shop sign would.
-_SPELL = {
-    "ß": "ss", "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Æ": "AE",
-    "æ": "ae", "Œ": "OE", "œ": "oe", "€": "EUR", "£": "GBP", "—": "-", "–": "-", "‘": "'",
-    "’": "'", "“": '"', "”": '"', "…": "...", "×": "x",
 }
 
 TOTAL, CHANGE, PAID, THANKS = "TOTAL", "CHANGE", "PAID", "Thank you!"
@@ -184,32 +178,9 @@ class DisplayModel:
 # -- the pole display ---------------------------------------------------------------------------
 def for_codepage(text: str, codepage: str = "CP437") -> str:
     """``text`` spelled with characters the code page has (é stays é in CP437, Ł becomes L,
-    € becomes EUR where the page lacks it); anything else becomes "?"."""
-    codec = CODEPAGES[codepage]
-    out: list[str] = []
-    for ch in text:
-        if ch in "\r\n\t":
-            out.append(" ")
-            continue
-        if ch.isprintable() and _encodable(ch, codec):
-            out.append(ch)
-            continue
-        spelled = _SPELL.get(ch)
-        if spelled is not None and _encodable(spelled, codec):
-            out.append(spelled)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
-                       if not unicodedata.combining(c))
-        out.append(base if base and base.isprintable() and _encodable(base, codec) else "?")
-    return "".join(out)
-
-
-def _encodable(text: str, codec: str) -> bool:
-    try:
-        text.encode(codec)
-    except UnicodeEncodeError:
-        return False
-    return True
+    € becomes EUR where the page lacks it, Водка becomes Vodka): ``domain/charset.py``, as the
+    receipt printer does, so one character is one cell of the display."""
+    return for_device(text, codec_printer(CODEPAGES[codepage]))
 
 
 def fit(left: str, right: str, width: int) -> str:

@@ -16,6 +16,12 @@ A :class:`Document` is a list of blocks laid out for a fixed number of columns (
 on-screen preview, laid out like the paper (double-size text is letter-spaced to its printed
 width). Nothing here imports escpos or touches a device: rendering is testable in microseconds.
 
+Every text is put in the printer's terms *before* it is laid out: a render function takes the
+printer's ``charset`` (``ReceiptPrinter.plain``: characters its code page lacks spelled as their
+closest plain text, see ``domain/charset.py``), so a line is measured in the cells it takes on
+paper and a ``€`` that becomes ``EUR`` never pushes a line past the width. Without a charset
+(the screen), the text stays as it is.
+
 Amounts are integer minor units formatted with :meth:`Currency.format`; times come in as UTC
 ISO-8601 and are printed in local time (or the ``tz`` given).
 """
@@ -23,7 +29,7 @@ ISO-8601 and are printed in local time (or the ``tz`` given).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -40,6 +46,8 @@ TRAINING_BANNER = "*** TRAINING ***"
 TRAINING_NOTE = "TRAINING MODE - NOT A VALID RECEIPT"
 COPY_BANNER = "*** COPY ***"
 COPY_NOTE = "Duplicate of the original receipt"
+
+Charset = Callable[[str], str]  # text → the text as the printer prints it, one cell a character
 
 TENDER_NAMES = {"cash": "Cash", "card": "Card", "other": "Other", "voucher": "Voucher"}
 
@@ -358,32 +366,49 @@ def _tax_letters(taxes: Sequence[TaxRow], codes: Iterable[str]) -> dict[str, str
     return letters
 
 
-class _Page:
-    """Collects blocks for one document of a given width."""
+def _as_is(text: str) -> str:
+    return text
 
-    def __init__(self, width: int, measure: MeasureFormat = DOT) -> None:
+
+class _Page:
+    """Collects blocks for one document of a given width.
+
+    Every text goes through ``plain`` (the printer's charset) before it is measured, so the
+    layout counts the cells the printer will print.
+    """
+
+    def __init__(self, width: int, measure: MeasureFormat = DOT,
+                 charset: Charset | None = None) -> None:
         _check_width(width)
         self.width = width
         self.measure = measure
+        self.plain: Charset = charset or _as_is
         self.blocks: list[Block] = []
 
     def line(self, text: str = "", align: Align = Align.LEFT, bold: bool = False) -> None:
+        text = self.plain(text)
         for ln in _wrap(text, self.width) if len(text) > self.width else [text]:
             self.blocks.append(Text(ln, align, bold))
 
     def lines(self, texts: Iterable[str], bold: bool = False) -> None:
+        """Lines laid out by the caller from plain text (``self.plain`` already applied)."""
         for t in texts:
-            self.blocks.append(Text(t, Align.LEFT, bold))
+            self.line(t, Align.LEFT, bold)  # a line still too long after all is wrapped
+
+    def wrapped(self, text: str, max_lines: int | None = MAX_NAME_LINES) -> None:
+        """A name on as many lines as it needs (at most ``max_lines``, then "...")."""
+        self.lines(_wrap(self.plain(text), self.width, max_lines))
 
     def center(self, text: str, bold: bool = False) -> None:
-        for ln in _wrap(text, self.width):
+        for ln in _wrap(self.plain(text), self.width):
             self.blocks.append(Text(ln, Align.CENTER, bold))
 
     def pair(self, left: str, right: str, bold: bool = False) -> None:
-        self.lines(pair(left, right, self.width), bold)
+        self.lines(pair(self.plain(left), self.plain(right), self.width), bold)
 
     def big(self, text: str, align: Align = Align.CENTER, invert: bool = False) -> None:
         """Double size when it fits half the width, else bold normal size."""
+        text = self.plain(text)
         if len(text) <= self.width // 2:
             self.blocks.append(Text(text, align, bold=True, double=True, invert=invert))
         else:
@@ -391,6 +416,7 @@ class _Page:
                 self.blocks.append(Text(ln, align, bold=True, invert=invert))
 
     def big_pair(self, left: str, right: str) -> None:
+        left, right = self.plain(left), self.plain(right)
         half = self.width // 2
         if len(left) + 1 + len(right) <= half:
             self.blocks.append(Text(pair(left, right, half)[0], Align.LEFT, True, True))
@@ -458,14 +484,14 @@ def _tax_table(page: _Page, cur: Currency, mode: TaxMode, taxes: Sequence[TaxRow
     # Label column, then two or three right-aligned amount columns sharing the rest.
     inclusive = mode is TaxMode.INCLUSIVE
     heads = ("Net", "Tax", "Gross") if inclusive else ("Taxable", "Tax")
-    label_w = max(len(f"{letters.get(t.code, '?')} {_rate(t.rate_ppm)}") for t in taxes)
-    label_w = max(label_w, 3)
+    p = page.plain
+    labels = [p(f"{letters.get(t.code, '?')} {_rate(t.rate_ppm)}") for t in taxes]
+    label_w = max(3, *(len(label) for label in labels))
     col = (page.width - label_w) // len(heads)
     page.lines(["Tax".ljust(label_w) + "".join(h.rjust(col) for h in heads)])
-    for t in taxes:
-        label = f"{letters.get(t.code, '?')} {_rate(t.rate_ppm)}".ljust(label_w)
+    for t, label in zip(taxes, labels, strict=True):
         nums = (t.base - t.tax, t.tax, t.base) if inclusive else (t.base, t.tax)
-        page.lines([label + "".join(cur.format(n).rjust(col) for n in nums)])
+        page.lines([label.ljust(label_w) + "".join(p(cur.format(n)).rjust(col) for n in nums)])
     names = [f"{letters.get(t.code, '?')}={t.name}" for t in taxes if t.name]
     if names:
         page.line(", ".join(names))
@@ -487,13 +513,13 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
     right = f"{cur.format(ln.gross)} {letter}".rstrip()
     if ln.unit != "each":
         # Weighed or measured: "1.250 kg × 2.99/kg".
-        page.lines(_wrap(name, page.width, MAX_NAME_LINES))
+        page.wrapped(name)
         per = _per(ln.price_per, ln.unit)
         page.pair(f"  {_qty(page, ln.qty, ln.unit)} × {cur.format(ln.price)}{per}", right)
     elif ln.qty == 1 and ln.price_per == 1:
         page.pair(name, right)
     else:
-        page.lines(_wrap(name, page.width, MAX_NAME_LINES))
+        page.wrapped(name)
         if ln.price_per == 1:
             detail = f"  {ln.qty} × {cur.format(ln.price)}"
         elif ln.qty % ln.price_per == 0:  # packs with their own price
@@ -519,9 +545,10 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
 def render_sale(
     sale: SaleReceipt, store: StoreHeader, width: int, *, copy: bool = False,
     drawer: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
+    charset: Charset | None = None,
 ) -> Document:
     """A sale's receipt (``copy`` for a reprint; ``drawer`` opens the drawer first)."""
-    page = _Page(width, store.measure)
+    page = _Page(width, store.measure, charset)
     cur = sale.currency
     if drawer:
         page.add(DrawerPulse())
@@ -567,9 +594,10 @@ def render_sale(
 def render_return(
     ret: ReturnReceipt, store: StoreHeader, width: int, *, copy: bool = False,
     drawer: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
+    charset: Charset | None = None,
 ) -> Document:
     """A return's refund slip; the refunded amounts are printed as positive numbers."""
-    page = _Page(width, store.measure)
+    page = _Page(width, store.measure, charset)
     cur = ret.currency
     if drawer:
         page.add(DrawerPulse())
@@ -593,7 +621,7 @@ def render_return(
         if ln.unit == "each" and ln.qty == 1:
             page.pair(name, right)
         else:
-            page.lines(_wrap(name, page.width, MAX_NAME_LINES))
+            page.wrapped(name)
             pcs = " pcs" if ln.unit == "each" else ""
             page.pair(f"  {_qty(page, ln.qty, ln.unit)}{pcs}", right)
         if not ln.restock:
@@ -625,10 +653,10 @@ def render_return(
 def render_report(
     report: ShiftFigures, store: StoreHeader, currency: Currency, width: int, *,
     copy: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
-    terminal: str = "",
+    terminal: str = "", charset: Charset | None = None,
 ) -> Document:
     """An X (running) or Z (closing) report of a shift."""
-    page = _Page(width)
+    page = _Page(width, charset=charset)
     cur = currency
     fmt = cur.format
     if copy:
@@ -716,6 +744,11 @@ class ReportTable:
 
 def _table_rows(page: _Page, table: ReportTable, max_rows: int) -> None:
     w = page.width
+    p = page.plain
+    table = ReportTable(
+        table.title, table.period, p(table.label), tuple(p(h) for h in table.headers),
+        tuple(ReportRow(p(r.label), tuple(p(v) for v in r.values), p(r.group))
+              for r in table.rows[:max_rows]), table.notes, table.figures)
     cols = [max([len(h)] + [len(r.values[i]) for r in table.rows[:max_rows]])
             for i, h in enumerate(table.headers)]
     figures_w = sum(c + 1 for c in cols)
@@ -753,11 +786,11 @@ def _table_rows(page: _Page, table: ReportTable, max_rows: int) -> None:
 def render_table(
     table: ReportTable, store: StoreHeader, width: int, printed_at: str, *,
     max_rows: int = MAX_REPORT_ROWS, partial_cut: bool = False, tz: tzinfo | None = None,
-    terminal: str = "",
+    terminal: str = "", charset: Charset | None = None,
 ) -> Document:
     """A tabular report on receipt paper: title, period, when it was printed, the rows (at most
     ``max_rows``, then a line saying how many more the CSV export has), notes and a cut."""
-    page = _Page(width)
+    page = _Page(width, charset=charset)
     if store.name:
         page.center(store.name, bold=True)
     page.center(table.title.upper(), bold=True)
@@ -795,10 +828,10 @@ CODEPAGE_SAMPLE = "€ é è à ç ñ ü ö ä ß Æ ø £ ×"
 
 def render_test_page(
     width: int, info: Sequence[tuple[str, str]], barcode: str, *, partial_cut: bool = False,
-    title: str = "pos-terminal test page",
+    title: str = "pos-terminal test page", charset: Charset | None = None,
 ) -> Document:
     """``doctor printer``'s page: settings, a code-page sample, a ruler, a barcode and a cut."""
-    page = _Page(width)
+    page = _Page(width, charset=charset)
     page.big("TEST PAGE")
     page.center(title)
     page.rule("=")
@@ -874,9 +907,10 @@ class DepositRefundReceipt:
 def render_deposit_refund(
     ref: DepositRefundReceipt, store: StoreHeader, width: int, *, copy: bool = False,
     drawer: bool = False, partial_cut: bool = False, tz: tzinfo | None = None,
+    charset: Charset | None = None,
 ) -> Document:
     """Empties taken back: a cash slip, or a voucher with its barcode (taken once at a sale)."""
-    page = _Page(width)
+    page = _Page(width, charset=charset)
     cur = ref.currency
     if drawer:
         page.add(DrawerPulse())

@@ -31,12 +31,12 @@ import tempfile
 import threading
 import time
 import types
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from pos_terminal.domain.charset import for_device
 from pos_terminal.domain.receipt import (
     Align,
     Barcode,
@@ -69,12 +69,6 @@ REALTIME_PULSE = {2: b"\x10\x14\x01\x00\x05", 5: b"\x10\x14\x01\x01\x05"}
 DRAIN_SECONDS = 1.0  # after a job, how long to wait for the printer to close its side
 # Code pages tried first in "auto" mode: they hold € and Western European letters.
 PREFERRED_CODEPAGES = ("CP858", "CP1252", "ISO_8859-15", "CP850", "CP437")
-# Characters no code page of the profile has: the closest plain text.
-FALLBACK = {
-    "€": "EUR", "×": "x", "…": "...", "–": "-", "—": "-", "‘": "'", "’": "'", "‚": ",",
-    "“": '"', "”": '"', "„": '"', "✂": "-", "█": "#", "▌": "|", "•": "*", "ß": "ss",
-    "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
-}
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -530,6 +524,7 @@ class ReceiptPrinter:
         self._columns: int | None = settings.columns
         self._codepage: str | None = None  # canonical forced page, checked on first use
         self._encodable: dict[str, bool] = {}
+        self._encoder: tuple[Any, list[str]] | None = None  # escpos encoder, usable pages
 
     def __str__(self) -> str:
         return str(self.address)
@@ -623,7 +618,7 @@ class ReceiptPrinter:
                     d.set(align=want[0], bold=want[1], double_width=want[2],
                           double_height=want[2], normal_textsize=not want[2], invert=want[3])
                     style = want
-                d.textln(self._printable(text, d))
+                d.textln(self.plain(text))
             elif isinstance(b, Barcode):
                 self._barcode(d, profile, b.data)
                 style = None  # the barcode command centres; set the style again
@@ -637,9 +632,9 @@ class ReceiptPrinter:
         return bytes(d.output)
 
     def _select_codepage(self, d: Any, profile: Any) -> None:
-        pages = profile.get_code_pages()  # {name: slot}
-        want = self.settings.codepage
-        if want.lower() == "auto":
+        forced = self._forced_codepage(profile)
+        if forced is None:
+            pages = profile.get_code_pages()  # {name: slot}
             for name in PREFERRED_CODEPAGES:
                 if name in pages:
                     # Start on a page with € and accented letters; magic encoding still
@@ -648,6 +643,14 @@ class ReceiptPrinter:
                     d.charcode("AUTO")
                     break
             return
+        d.charcode(forced)
+
+    def _forced_codepage(self, profile: Any) -> str | None:
+        """The page set by ``[printer] codepage`` in the profile's spelling; None for auto."""
+        want = self.settings.codepage
+        if want.lower() == "auto":
+            return None
+        pages = profile.get_code_pages()
         canonical = {n.upper().replace("-", "_"): n for n in pages}.get(
             want.upper().replace("-", "_"))
         if canonical is None:
@@ -656,22 +659,25 @@ class ReceiptPrinter:
                 f"[printer] codepage: {want!r} is not a code page of printer profile "
                 f"{self.settings.profile!r}; use \"auto\" or one of {usable}")
         self._codepage = canonical
-        d.charcode(canonical)
+        return canonical
 
-    def _printable(self, text: str, d: Any) -> str:
-        """Replace characters the printer cannot print with the closest plain text."""
-        if text.isascii():
+    def plain(self, text: str) -> str:
+        """``text`` as this printer prints it: what its code page(s) lack spelled as the
+        closest plain text (``Ł`` → ``L``, ``€`` → ``EUR`` on a page without it), one cell a
+        character. The receipt renderer lays text out after this (``charset=printer.plain``)."""
+        if text.isascii() and text.isprintable():
             return text
-        out = []
-        for ch in text:
-            out.append(ch if ord(ch) < 128 or self._can_print(ch, d) else _plain(ch))
-        return "".join(out)
+        return for_device(text, self._can_print)
 
-    def _can_print(self, ch: str, d: Any) -> bool:
+    def _can_print(self, ch: str) -> bool:
         ok = self._encodable.get(ch)
         if ok is None:
-            enc = d.magic.encoder
-            pages = [self._codepage] if self._codepage else list(enc.codepages)
+            if self._encoder is None:
+                profile = _profile(self.settings.profile)
+                enc = escpos().Dummy(profile=self.settings.profile).magic.encoder
+                forced = self._forced_codepage(profile)
+                self._encoder = (enc, [forced] if forced else list(enc.codepages))
+            enc, pages = self._encoder
             ok = any(p != "Unknown" and enc.can_encode(p, ch) for p in pages)
             self._encodable[ch] = ok
         return ok
@@ -694,11 +700,5 @@ class ReceiptPrinter:
         # No hardware barcodes on this profile: the number alone, big enough to type in.
         d.set(align="center", bold=True, double_width=False, double_height=False,
               normal_textsize=True, invert=False)
-        d.textln(self._printable(data, d))
+        d.textln(self.plain(data))
 
-
-def _plain(ch: str) -> str:
-    if ch in FALLBACK:
-        return FALLBACK[ch]
-    base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-    return base or "?"

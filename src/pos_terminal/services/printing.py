@@ -27,6 +27,7 @@ from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.receipt import (
+    Charset,
     DepositRefundReceipt,
     DepositRow,
     Document,
@@ -197,33 +198,39 @@ class PrintService:
             return print_queue.enqueue(conn, "drawer", str(audit_id), now)
 
     # -- rendering ------------------------------------------------------------------------------
-    def render(self, job: PrintJob, width: int | None = None) -> Document:
-        """The document a job prints (NotFoundError when its record is gone)."""
+    def render(self, job: PrintJob, width: int | None = None,
+               charset: Charset | None = None) -> Document:
+        """The document a job prints (NotFoundError when its record is gone).
+
+        ``charset`` is the printer's (``ReceiptPrinter.plain``): the text is put in what the
+        printer's code page has before it is laid out, so every line fits the paper.
+        """
         w = width or self.width
         if job.kind == "receipt":
             sale = self.sale_receipt(job.reference)
             drawer = not job.copy and not sale.training and _has_cash(sale.payments)
             return render_sale(sale, self.header, w, copy=job.copy, drawer=drawer,
-                               partial_cut=self.partial_cut, tz=self.tz)
+                               partial_cut=self.partial_cut, tz=self.tz, charset=charset)
         if job.kind == "return":
             ret = self.return_receipt(job.reference)
             drawer = not job.copy and not ret.training and _has_cash(ret.payments)
             return render_return(ret, self.header, w, copy=job.copy, drawer=drawer,
-                                 partial_cut=self.partial_cut, tz=self.tz)
+                                 partial_cut=self.partial_cut, tz=self.tz, charset=charset)
         if job.kind == "report" and job.reference.startswith(report_printing.REFERENCE_PREFIX):
-            return self.table_document(job.reference, w)
+            return self.table_document(job.reference, w, charset)
         if job.kind == "report":
             rep = self.report(job.reference)
             return render_report(rep, self.header, self.ctx.settings.currency, w, copy=job.copy,
                                  partial_cut=self.partial_cut, tz=self.tz,
-                                 terminal=self.ctx.settings.terminal)
+                                 terminal=self.ctx.settings.terminal, charset=charset)
         if job.kind == "drawer":
             return render_drawer(w)
         if job.kind == "deposit":
             ref = self.deposit_refund_receipt(job.reference)
             drawer = not job.copy and not ref.training and ref.method == "cash"
             return render_deposit_refund(ref, self.header, w, copy=job.copy, drawer=drawer,
-                                         partial_cut=self.partial_cut, tz=self.tz)
+                                         partial_cut=self.partial_cut, tz=self.tz,
+                                         charset=charset)
         raise NotFoundError(f"print job {job.id} has an unknown kind {job.kind!r}")
 
     def document(self, receipt_no: str, width: int | None = None,
@@ -235,7 +242,8 @@ class PrintService:
         doc = self.render(job, width)
         return doc.without_drawer()
 
-    def table_document(self, reference: str, width: int | None = None) -> Document:
+    def table_document(self, reference: str, width: int | None = None,
+                       charset: Charset | None = None) -> Document:
         """The paper of a ``table:`` report job, computed now (``report_printing``)."""
         from pos_terminal.services.reports import ReportService
 
@@ -246,11 +254,12 @@ class PrintService:
         cur = self.ctx.settings.currency
         if isinstance(result, ShiftReport):  # an X report: a shift was opened meanwhile
             return render_report(result, self.header, cur, w, partial_cut=self.partial_cut,
-                                 tz=self.tz, terminal=self.ctx.settings.terminal)
+                                 tz=self.tz, terminal=self.ctx.settings.terminal,
+                                 charset=charset)
         dated = kind not in ("stock", "low-stock", "x")
         table = report_printing.paper_table(kind, result, cur, dated)
         return render_table(table, self.header, w, utc_now(), partial_cut=self.partial_cut,
-                            tz=self.tz, terminal=self.ctx.settings.terminal)
+                            tz=self.tz, terminal=self.ctx.settings.terminal, charset=charset)
 
     def report_text(self, report: ShiftReport) -> str:
         """An X or Z report as on-screen text, laid out as it prints."""
