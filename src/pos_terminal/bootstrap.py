@@ -25,6 +25,7 @@ from pos_terminal.hardware.printer_settings import (
 )
 from pos_terminal.hardware.scale_settings import ScaleSettings, load_scale_settings
 from pos_terminal.hardware.scanner_settings import ScannerSettings, load_scanner_settings
+from pos_terminal.services.cash_rules import CashRules, load_cash_rules
 from pos_terminal.services.catalog import CatalogService
 from pos_terminal.services.checkout import CheckoutService
 from pos_terminal.services.context import Context
@@ -55,6 +56,7 @@ class App:
     receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
     display: DisplaySettings = field(default_factory=DisplaySettings)  # customer display
     scale: ScaleSettings = field(default_factory=ScaleSettings)  # [scale]: none by default
+    cash: CashRules | None = None  # [cash] limits (None: the defaults)
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,7 +68,7 @@ class App:
         self.receiving = ReceivingService(self.ctx)
         self.parking = ParkingService(self.ctx)
         self.users = UserService(self.ctx)
-        self.shifts = ShiftService(self.ctx)
+        self.shifts = ShiftService(self.ctx, self.cash)
         self.reports = ReportService(self.ctx, self.shifts)
         self.sync = SyncService(self.ctx)
         self.counting = CountingService(self.ctx)
@@ -124,10 +126,11 @@ def open_register(data_dir: Path) -> App:
         receipt = load_receipt_settings(paths)
         display = load_display_settings(paths)
         scale = load_scale_settings(paths)
+        cash = load_cash_rules(paths, settings.currency)
     except ConfigError:
         engine.dispose()
         raise
-    return App(paths, settings, engine, scanner, printer, receipt, display, scale)
+    return App(paths, settings, engine, scanner, printer, receipt, display, scale, cash)
 
 
 def init_register(

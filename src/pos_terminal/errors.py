@@ -8,6 +8,7 @@
     ├── NotFoundError         an unknown product, receipt, user, parked sale
     ├── RuleError             a business rule refuses the action (return more than sold, ...)
     ├── AuthError             wrong PIN, locked out, role too low
+    │   └── ApprovalRequired  the action needs someone's approval first (its ``action``)
     ├── ConfigError           a config file or value is wrong: names the file, key and expectation
     └── StorageError          the database could not be used (full disk, locked, corrupt)
 
@@ -54,6 +55,15 @@ class RuleError(PosError):
 
 class AuthError(PosError):
     pass
+
+
+class ApprovalRequired(AuthError):
+    """Refused until someone with a higher role approves ``action`` (``domain.users``'s
+    ``REQUIRED_ROLE``): the window asks for their PIN and a reason, then tries again."""
+
+    def __init__(self, action: str, message: str) -> None:
+        super().__init__(message)
+        self.action = action
 
 
 class ConfigError(PosError):

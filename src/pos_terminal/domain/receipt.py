@@ -35,6 +35,7 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
+from pos_terminal.domain.controls import COUNTED as CONTROL_NAMES
 from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tax import TaxMode
@@ -271,11 +272,19 @@ class ShiftFigures(Protocol):
     @property
     def no_sales(self) -> int: ...
     @property
-    def expected_cash(self) -> int: ...
+    def expected_cash(self) -> int | None: ...  # None: a blind X (a cashier's)
     @property
     def counted_cash(self) -> int | None: ...
     @property
     def denominations(self) -> Mapping[int, int]: ...
+    @property
+    def blind(self) -> bool: ...
+    @property
+    def controls(self) -> Mapping[str, tuple[int, int]]: ...  # action -> (count, value)
+    @property
+    def approved_by(self) -> str: ...
+    @property
+    def approval_reason(self) -> str: ...
 
 
 # -- layout helpers -----------------------------------------------------------------------------
@@ -689,14 +698,26 @@ def render_report(
     if report.cash_rounding:
         page.pair("Cash rounding", _signed(cur, report.cash_rounding))
     page.pair("No-sale drawer opens", str(report.no_sales))
+    if report.controls:
+        page.rule()
+        page.line("Controls", bold=True)
+        for action, (count, value) in report.controls.items():
+            page.pair(f"  {CONTROL_NAMES.get(action, action)}", f"{count} ({fmt(value)})")
     page.rule()
     page.pair("Opening float", fmt(report.shift.opening_float))
-    page.pair("Expected cash", fmt(report.expected_cash), bold=True)
-    if report.counted_cash is not None:
+    if report.expected_cash is None:
+        page.line("Blind X: the drawer's cash figures are for supervisors and managers")
+    else:
+        page.pair("Expected cash", fmt(report.expected_cash), bold=True)
+    if report.counted_cash is not None and report.expected_cash is not None:
         page.pair("Counted cash", fmt(report.counted_cash), bold=True)
         diff = report.counted_cash - report.expected_cash
         page.pair("Over" if diff > 0 else "Short" if diff < 0 else "Difference",
                   _signed(cur, diff), bold=True)
+    if report.approved_by:
+        page.pair("Difference signed off by", report.approved_by)
+        if report.approval_reason:
+            page.line(f"Reason: {report.approval_reason}")
     if report.denominations:
         page.rule()
         for value, pieces in sorted(report.denominations.items(), reverse=True):

@@ -43,6 +43,11 @@ REQUIRED_ROLE: dict[str, Role] = {
     "adjust_stock": Role.SUPERVISOR,
     "quantity_limit": Role.SUPERVISOR,
     "post_count": Role.MANAGER,
+    # cash controls (services/cash_rules.py): beyond what the role may do alone
+    "paid_in": Role.MANAGER,
+    "paid_out": Role.MANAGER,
+    "close_difference": Role.MANAGER,
+    "refund_tender": Role.SUPERVISOR,  # a refund to a tender the sale was not paid with
 }
 
 

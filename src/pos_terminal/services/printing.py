@@ -52,10 +52,11 @@ from pos_terminal.hardware.printer_settings import ReceiptSettings
 from pos_terminal.services import report_printing
 from pos_terminal.services.context import Context
 from pos_terminal.services.reports import Period
-from pos_terminal.services.shifts import ShiftReport, ShiftService
+from pos_terminal.services.shifts import ShiftReport, ShiftService, blind
 from pos_terminal.services.users import write_audit
 
 DEFAULT_WIDTH = 42
+BLIND = "blind"  # an X report printed as a cashier sees it (no expected cash)
 KINDS = ("receipt", "return", "report", "drawer", "deposit")
 
 
@@ -174,10 +175,11 @@ class PrintService:
         return job
 
     def print_report(self, report: ShiftReport) -> int:
-        """Queue an X or Z report (from ``ShiftService.x_report``/``close``/``z_report``)."""
+        """Queue an X or Z report (from ``ShiftService.x_report``/``close``/``z_report``); a
+        blind X (a cashier's) prints blind too (reference ``X:3:blind``)."""
+        ref = f"{report.kind}:{report.shift.number}" + (f":{BLIND}" if report.blind else "")
         with self.ctx.write() as conn:
-            return print_queue.enqueue(
-                conn, "report", f"{report.kind}:{report.shift.number}", utc_now())
+            return print_queue.enqueue(conn, "report", ref, utc_now())
 
     def print_table(self, kind: str, period: Period, limit: int = 20) -> int:
         """Queue a tabular report (sales, movers, stock, low stock, shrinkage, tax, or X with
@@ -193,8 +195,7 @@ class PrintService:
                             "approval")
         now = utc_now()
         with self.ctx.write() as conn:
-            write_audit(conn, approval, "", now)
-            audit_id = conn.execute(select(func.max(t.audit_log.c.id))).scalar_one()
+            audit_id = write_audit(conn, approval, "", now)
             return print_queue.enqueue(conn, "drawer", str(audit_id), now)
 
     # -- rendering ------------------------------------------------------------------------------
@@ -271,12 +272,16 @@ class PrintService:
         return to_text(self.document(receipt_no, width))
 
     def report(self, reference: str) -> ShiftReport:
-        """The report a ``report`` job prints: ``"X:3"`` or ``"Z:3"``."""
+        """The report a ``report`` job prints: ``"X:3"``, ``"X:3:blind"`` or ``"Z:3"``."""
         kind, _, number = reference.partition(":")
-        if kind not in ("X", "Z") or not number.isdigit():
+        number, _, how = number.partition(":")
+        if kind not in ("X", "Z") or not number.isdigit() or how not in ("", BLIND):
             raise NotFoundError(f"print job for an unknown report {reference!r}")
+        rep = self._shift_report(kind, int(number))
+        return blind(rep) if how == BLIND else rep
+
+    def _shift_report(self, kind: str, n: int) -> ShiftReport:
         shifts = ShiftService(self.ctx)
-        n = int(number)
         current = shifts.current()
         if kind == "X" and current is not None and current.number == n:
             return shifts.x_report()
@@ -285,8 +290,9 @@ class PrintService:
         except InputError as exc:  # the shift is not closed or does not exist
             raise NotFoundError(f"shift {n} has no report to print ({exc})") from exc
         # An X report printed after its shift closed shows the whole shift, still as X.
-        return rep if kind == "Z" else dataclasses.replace(rep, kind="X", counted_cash=None,
-                                                           denominations={})
+        return rep if kind == "Z" else dataclasses.replace(
+            rep, kind="X", counted_cash=None, denominations={}, approved_by="",
+            approval_reason="")
 
     # -- receipt data ---------------------------------------------------------------------------
     def sale_receipt(self, sale_id: str) -> SaleReceipt:
@@ -455,7 +461,8 @@ def _label(kind: str, reference: str, number: str | None) -> str:
         return f"{name} report" + (f" {start}..{end}" if start else "")
     if kind == "report":
         k, _, n = reference.partition(":")
-        return f"{k} report, shift {n}"
+        n, _, how = n.partition(":")
+        return f"{k} report, shift {n}" + (f" ({how})" if how else "")
     if kind == "drawer":
         return "no-sale drawer open"
     return f"{kind} {reference}"

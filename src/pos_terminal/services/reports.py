@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from pos_terminal.domain.controls import COUNTED
 from pos_terminal.domain.money import Currency
 from pos_terminal.errors import InputError, RuleError
 from pos_terminal.services.context import Context
@@ -49,7 +50,8 @@ class Table:
 # This store's reorder levels (services/reorder.py) take precedence over the catalog's.
 _RP = "(CASE WHEN r.product_id IS NULL THEN p.reorder_point ELSE r.reorder_point END)"
 _PAR = "(CASE WHEN r.product_id IS NULL THEN p.par_level ELSE r.par_level END)"
-COUNT_FIGURES = frozenset({"shift", "sales", "returns", "no-sale opens"})
+COUNT_FIGURES = frozenset({"shift", "sales", "returns", "no-sale opens",
+                           *(label.lower() for label in COUNTED.values())})
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,18 @@ class ReportService:
         rows += [("returns", r.returns_count)] + [(f"refunded {k}", v)
                                                  for k, v in r.refunds.items()]
         rows += [("paid in", r.paid_in), ("paid out", r.paid_out),
-                 ("no-sale opens", r.no_sales), ("opening float", r.shift.opening_float),
-                 ("expected cash", r.expected_cash)]
-        if r.counted_cash is not None:
+                 ("no-sale opens", r.no_sales)]
+        for action, (count, value) in r.controls.items():
+            name = COUNTED[action].lower()
+            rows += [(name, count), (f"{name} value", value)]
+        rows += [("opening float", r.shift.opening_float)]
+        if r.expected_cash is not None:  # a cashier's X is blind
+            rows += [("expected cash", r.expected_cash)]
+        if r.difference is not None:
             rows += [("counted cash", r.counted_cash), ("difference", r.difference)]
+        if r.approved_by:
+            rows += [("difference signed off by", r.approved_by),
+                     ("sign-off reason", r.approval_reason)]
         return Table(f"{r.kind} report, shift {r.shift.number}", ("figure", "value"), rows,
                      figures=True)
 

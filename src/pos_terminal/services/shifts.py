@@ -1,11 +1,18 @@
 """Shifts: open with a counted float, paid in/out, X report any time, blind close with a Z report.
 
-Sales and returns are linked to the open shift by the checkout and return services. Training
-sales never count.
+Sales and returns are linked to the open shift by the checkout and return services; audited
+overrides by ``write_audit``. Training sales never count.
+
+Cash controls (the store's ``[cash]`` rules, ``services/cash_rules.py``): a paid in or out
+always has a reason, and needs a manager's approval above the role's limit, or (paid out) when
+it is more than the drawer should hold. A cashier's X report is blind (no expected cash, no
+cash figures); closing with a count that differs from the expected cash by more than the
+store's limit needs a manager's sign-off and a reason, shown on the Z.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -14,10 +21,15 @@ from sqlalchemy import Connection, func, insert, select, update
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import tables as t
 from pos_terminal.db.counters import next_number
+from pos_terminal.domain.cart import Override
 from pos_terminal.domain.cash import count_total, expected_cash
-from pos_terminal.domain.tenders import plain_text
-from pos_terminal.errors import InputError, RuleError
+from pos_terminal.domain.controls import COUNTED
+from pos_terminal.domain.tenders import TenderKind, plain_text
+from pos_terminal.domain.users import Role
+from pos_terminal.errors import ApprovalRequired, InputError, RuleError
+from pos_terminal.services.cash_rules import CashRules
 from pos_terminal.services.context import Context
+from pos_terminal.services.users import check_approval, role_of, write_audit
 
 OPEN_SHIFT = select(t.shifts.c.id).where(t.shifts.c.status == "open")
 
@@ -55,18 +67,37 @@ class ShiftReport:
     paid_out: int
     cash_rounding: int
     no_sales: int
-    expected_cash: int
+    expected_cash: int | None  # None on a blind X (a cashier's): the close stays blind
     counted_cash: int | None = None
     denominations: dict[int, int] = field(default_factory=dict)
+    blind: bool = False
+    # audited actions counted on the shift (domain/controls.COUNTED): action -> (count, value)
+    controls: dict[str, tuple[int, int]] = field(default_factory=dict)
+    approved_by: str = ""  # who signed off a count difference beyond the store's limit
+    approval_reason: str = ""
 
     @property
     def difference(self) -> int | None:
-        return None if self.counted_cash is None else self.counted_cash - self.expected_cash
+        if self.counted_cash is None or self.expected_cash is None:
+            return None
+        return self.counted_cash - self.expected_cash
+
+
+def blind(report: ShiftReport) -> ShiftReport:
+    """The report without what would tell a cashier how much cash the drawer should hold: no
+    expected cash or difference, and no cash tender, cash refund or cash rounding figures."""
+    cash = str(TenderKind.CASH)
+    return dataclasses.replace(
+        report, blind=True, expected_cash=None, counted_cash=None, denominations={},
+        tenders={k: v for k, v in report.tenders.items() if k != cash},
+        refunds={k: v for k, v in report.refunds.items() if k != cash}, cash_rounding=0,
+    )
 
 
 class ShiftService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, rules: CashRules | None = None) -> None:
         self.ctx = ctx
+        self.rules = rules or CashRules.defaults(ctx.settings.currency)
 
     def current(self) -> Shift | None:
         with self.ctx.read() as conn:
@@ -94,8 +125,14 @@ class ShiftService:
             raise RuleError("no shift is open; open a shift with a counted float first")
         return sid
 
-    def paid(self, kind: str, amount: int, reason: str, user_id: int) -> None:
-        """Paid in (change from the bank) or paid out (a supplier paid from the drawer)."""
+    def paid(self, kind: str, amount: int, reason: str, user_id: int,
+             approval: Override | None = None) -> int:
+        """Paid in (change from the bank) or paid out (a supplier paid from the drawer).
+
+        Above the role's ``[cash]`` limit, or (paid out) above the cash the drawer should
+        hold, it needs a manager's ``approval`` for ``kind``: without one ApprovalRequired is
+        raised and nothing is written. Audited with its value; returns the audit row id.
+        """
         if kind not in ("paid_in", "paid_out"):
             raise InputError("kind must be paid_in or paid_out")
         if amount <= 0:
@@ -103,20 +140,57 @@ class ShiftService:
         if not reason.strip():
             raise InputError("give a reason for the cash movement")
         plain_text(reason, "the reason")
+        fmt = self.ctx.settings.currency.format
+        what = kind.replace("_", " ")
         with self.ctx.write() as conn:
             sid = self._require_open(conn)
+            role = role_of(conn, user_id)
+            why = []
+            limit = self.rules.paid_limit(kind, role)
+            if limit is not None and amount > limit:
+                why.append(f"above the {role.name.lower()} limit of {fmt(limit)}")
+            if kind == "paid_out" and role < Role.MANAGER and amount > self._expected(conn, sid):
+                # no figure: a cashier's count stays blind
+                why.append("more than the drawer should hold")
+            approver = user_id
+            if why and role < Role.MANAGER:
+                if approval is None:
+                    raise ApprovalRequired(kind, f"a {what} of {fmt(amount)} is "
+                                           f"{' and '.join(why)}: a manager's PIN is needed")
+                check_approval(conn, approval, kind, user_id)
+                approver = approval.approver_id
             conn.execute(insert(t.cash_movements).values(
                 shift_id=sid, at=utc_now(), kind=kind, amount=amount, reason=reason.strip(),
                 user_id=user_id))
+            number = conn.execute(select(t.shifts.c.number).where(t.shifts.c.id == sid)).scalar()
+            detail = "; ".join(why)
+            if approval is not None and approver != user_id and approval.reason.strip():
+                detail = f"{detail}; approved: {approval.reason.strip()}".lstrip("; ")
+            return write_audit(conn, Override(kind, user_id, approver, reason.strip(), detail),
+                               f"shift {number}", value=amount)
 
-    def x_report(self) -> ShiftReport:
+    def x_report(self, role: Role = Role.MANAGER) -> ShiftReport:
+        """The open shift's X report as ``role`` may see it: blind for a cashier."""
         with self.ctx.read() as conn:
-            return self._report(conn, self._require_open(conn), "X")
+            rep = self._report(conn, self._require_open(conn), "X")
+        return rep if role >= Role.SUPERVISOR else blind(rep)
+
+    def _expected(self, conn: Connection, sid: str) -> int:
+        exp = self._report(conn, sid, "X").expected_cash
+        assert exp is not None
+        return exp
 
     def close(
-        self, user_id: int, counts: dict[int, int], open_sale: bool = False
+        self, user_id: int, counts: dict[int, int], open_sale: bool = False,
+        approval: Override | None = None,
     ) -> ShiftReport:
-        """Close the shift with a blind count of the drawer; returns the Z report."""
+        """Close the shift with a blind count of the drawer; returns the Z report.
+
+        A count that differs from the expected cash by more than ``[cash]
+        close_difference_limit`` needs a manager's ``close_difference`` approval with a reason
+        (ApprovalRequired without one; the amount is not told, the count stays blind). A
+        manager closing signs it off themselves. The Z names who signed off and why.
+        """
         if open_sale:
             raise RuleError("finish or void the sale in progress before closing the shift")
         cur = self.ctx.settings.currency.code
@@ -134,13 +208,41 @@ class ShiftService:
                     "them first"
                 )
             x = self._report(conn, sid, "Z")
+            assert x.expected_cash is not None
+            diff = counted - x.expected_cash
+            approver: int | None = None
+            why = ""
+            if abs(diff) > self.rules.close_difference_limit:
+                if approval is not None:
+                    check_approval(conn, approval, "close_difference", user_id)
+                    if not approval.reason.strip():
+                        raise InputError("give a reason for the count difference")
+                    approver, why = approval.approver_id, approval.reason.strip()
+                elif role_of(conn, user_id) < Role.MANAGER:
+                    limit = self.ctx.settings.currency.format(self.rules.close_difference_limit)
+                    raise ApprovalRequired(
+                        "close_difference",
+                        f"the count differs from the expected cash by more than {limit}: count "
+                        "again, or a manager signs the difference off with their PIN and a "
+                        "reason")
+                else:
+                    approver, why = user_id, ""
+                fmt = self.ctx.settings.currency.format
+                write_audit(conn, Override(
+                    "close_difference", user_id, approver, why,
+                    f"counted {fmt(counted)}, expected {fmt(x.expected_cash)}"),
+                    f"shift {x.shift.number}", x.printed_at, value=diff)
             conn.execute(update(t.shifts).where(t.shifts.c.id == sid).values(
                 status="closed", closed_at=x.printed_at, closed_by=user_id,
                 expected_cash=x.expected_cash, counted_cash=counted,
                 denominations=json.dumps({str(k): v for k, v in counts.items() if v}),
+                close_approver_id=approver, close_reason=why or None,
             ))
-        return ShiftReport(**{**x.__dict__, "counted_cash": counted,
-                              "denominations": {k: v for k, v in counts.items() if v}})
+            signed = "" if approver is None else conn.execute(
+                select(t.users.c.name).where(t.users.c.id == approver)).scalar() or ""
+        return dataclasses.replace(x, counted_cash=counted,
+                                   denominations={k: v for k, v in counts.items() if v},
+                                   approved_by=signed, approval_reason=why)
 
     def z_report(self, number: int) -> ShiftReport:
         """A closed shift's Z report again (reprint)."""
@@ -150,8 +252,10 @@ class ShiftService:
                 raise InputError(f"shift {number} is not a closed shift")
             rep = self._report(conn, r.id, "Z", at=r.closed_at)
             counts = {int(k): v for k, v in json.loads(r.denominations or "{}").items()}
-        return ShiftReport(**{**rep.__dict__, "counted_cash": r.counted_cash,
-                              "denominations": counts})
+            signed = "" if r.close_approver_id is None else conn.execute(
+                select(t.users.c.name).where(t.users.c.id == r.close_approver_id)).scalar()
+        return dataclasses.replace(rep, counted_cash=r.counted_cash, denominations=counts,
+                                   approved_by=signed or "", approval_reason=r.close_reason or "")
 
     def _report(self, conn: Connection, sid: str, kind: str, at: str | None = None) -> ShiftReport:
         s = conn.execute(select(t.shifts).where(t.shifts.c.id == sid)).one()
@@ -185,11 +289,15 @@ class ShiftService:
             .where(t.cash_movements.c.shift_id == sid).group_by(t.cash_movements.c.kind)
         ).all())
         now = at or utc_now()
-        no_sales = conn.execute(
-            select(func.count()).select_from(t.audit_log).where(
-                t.audit_log.c.action == "no_sale", t.audit_log.c.at >= s.opened_at,
-                t.audit_log.c.at <= now)
-        ).scalar_one()
+        au = t.audit_log
+        counted = {a: (n, v) for a, n, v in conn.execute(
+            select(au.c.action, func.count(), func.coalesce(func.sum(au.c.value), 0))
+            .where(au.c.shift_id == sid, au.c.training.is_(False),
+                   au.c.action.in_([*COUNTED, "no_sale"]))
+            .group_by(au.c.action)
+        ).all()}
+        no_sales = counted.pop("no_sale", (0, 0))[0]
+        controls = {a: counted.get(a, (0, 0)) for a in COUNTED}
         exp = expected_cash(s.opening_float, tenders.get("cash", 0), refunds.get("cash", 0),
                             moves.get("paid_in", 0), moves.get("paid_out", 0))
         return ShiftReport(
@@ -197,5 +305,5 @@ class ShiftService:
             gross=gross, discounts=disc, net_sales=net, taxes=taxes, tenders=tenders,
             returns_count=returns_count, refunds=refunds, paid_in=moves.get("paid_in", 0),
             paid_out=moves.get("paid_out", 0), cash_rounding=rounding, no_sales=no_sales,
-            expected_cash=exp,
+            expected_cash=exp, controls=controls,
         )

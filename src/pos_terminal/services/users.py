@@ -12,13 +12,14 @@ from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.tenders import plain_text
 from pos_terminal.domain.users import (
+    REQUIRED_ROLE,
     Role,
     hash_pin,
     lock_seconds,
     pin_matches,
     require_role,
 )
-from pos_terminal.errors import AuthError, InputError, NotFoundError
+from pos_terminal.errors import AuthError, InputError, NotFoundError, RuleError
 from pos_terminal.services.context import Context
 
 SYSTEM_USER = "system"  # the register's own account: scripted sales, imports, migrations
@@ -46,6 +47,28 @@ def write_audit(conn: Connection, o: Override, reference: str, at: str | None = 
         reason=o.reason, reference=reference, detail=o.detail, value=value, shift_id=shift,
         training=training,
     ).returning(t.audit_log.c.id)).scalar_one())
+
+
+def role_of(conn: Connection, user_id: int) -> Role:
+    """A user's role as the database holds it now (in the caller's transaction)."""
+    role = conn.execute(select(t.users.c.role).where(t.users.c.id == user_id)).scalar()
+    if role is None:
+        raise NotFoundError(f"there is no user with id {user_id}")
+    return Role.parse(role)
+
+
+def check_approval(conn: Connection, approval: Override, action: str, user_id: int) -> None:
+    """``approval`` was given for ``action`` by ``user_id``, by an active user whose role allows
+    it (checked again in the caller's transaction: a role may have changed since)."""
+    if approval.action != action:
+        raise RuleError(f"this needs a {action.replace('_', ' ')} approval")
+    if approval.user_id != user_id:
+        raise RuleError("that approval was given for another user")
+    r = conn.execute(select(t.users.c.role, t.users.c.active)
+                     .where(t.users.c.id == approval.approver_id)).first()
+    need = REQUIRED_ROLE[action]
+    if r is None or not r.active or Role.parse(r.role) < need:
+        raise AuthError(f"{action.replace('_', ' ')} needs a {need.name.lower()}'s approval")
 
 
 def _parse_time(text: str) -> datetime:

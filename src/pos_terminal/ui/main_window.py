@@ -32,9 +32,10 @@ from pos_terminal.domain.users import Role
 from pos_terminal.errors import PosError
 from pos_terminal.services.shifts import ShiftReport
 from pos_terminal.services.users import User
+from pos_terminal.ui import cash_dialogs
 from pos_terminal.ui.bridge import DeviceBridge
 from pos_terminal.ui.counting_screen import CountScreen
-from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, ChoiceDialog, TextDialog
+from pos_terminal.ui.dialogs import ChoiceDialog, TextDialog
 from pos_terminal.ui.login import LoginScreen, OpenShiftScreen
 from pos_terminal.ui.receiving_screen import ReceivingScreen
 from pos_terminal.ui.returns_screen import ReturnsScreen
@@ -232,24 +233,10 @@ class MainWindow(QMainWindow):
                                       "something went wrong (details in the log)")
 
     def paid(self, kind: str) -> None:
-        assert self.user is not None
-        user = self.user
-        title = "Paid in" if kind == "paid_in" else "Paid out"
-        dlg = AmountDialog(self, title, "Amount", self.app.settings.currency, with_reason=True)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        amount, reason = dlg.value, dlg.reason.text()
-        self.runner.run(lambda: self.app.shifts.paid(kind, amount, reason, user.id),
-                        lambda _r: self.sale.message.info(
-                            f"{title.lower()} {self.app.settings.currency.format(amount)} "
-                            "recorded"), self.fail)
+        cash_dialogs.paid(self, kind)  # a manager's PIN above the [cash] limits
 
     def paid_in_out(self) -> None:
-        dlg = ChoiceDialog(self, "Cash in or out of the drawer",
-                           [("Paid in (change from the bank…)", "paid_in"),
-                            ("Paid out (a supplier paid from the drawer…)", "paid_out")])
-        if dlg.exec() == QDialog.DialogCode.Accepted and dlg.value:
-            self.paid(str(dlg.value))
+        cash_dialogs.paid_in_out(self)
 
     # (label, value, who may use it): store staff count stock and take deliveries in; the
     # rest (reports, imports, adjustments, sending stock, reorder levels) needs a supervisor.
@@ -335,37 +322,12 @@ class MainWindow(QMainWindow):
                         failed)
 
     def x_report(self) -> None:
-        def report() -> tuple[ShiftReport, str]:
-            x = self.app.shifts.x_report()
-            return x, self.app.printing.report_text(x)
-
-        self.runner.run(report, lambda r: self._show_report(*r), self.fail)
+        cash_dialogs.x_report(self)  # blind for a cashier
 
     def close_shift(self) -> None:
-        assert self.user is not None
-        user = self.user
-        open_sale = self.sale.session is not None and not self.sale.session.cart.is_empty
-        if open_sale:
-            self.sale.message.error("finish or void the sale in progress before closing")
-            return
-        dlg = CashCountDialog(self, self.app.settings.currency, "Closing count (blind)")
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        counts = dlg.counts
+        cash_dialogs.close_shift(self)  # a big count difference needs a manager's sign-off
 
-        def close() -> tuple[ShiftReport, str]:
-            report = self.app.shifts.close(user.id, counts, open_sale)
-            self.app.printing.print_report(report)  # the Z report goes to paper too
-            return report, self.app.printing.report_text(report)
-
-        def closed(result: tuple[ShiftReport, str]) -> None:
-            self.job_queued.emit()
-            self._show_report(*result)
-            self.show_login()
-
-        self.runner.run(close, closed, self.fail)
-
-    def _show_report(self, report: ShiftReport, text: str) -> None:
+    def show_report(self, report: ShiftReport, text: str) -> None:
         TextDialog(self, f"{report.kind} report — shift {report.shift.number}", text).exec()
         self.sale.focus_scan()
 

@@ -1,0 +1,145 @@
+"""Cash controls at the till, driven only by keys (tests/ui/scenario.py): a paid out above the
+cashier's limit asks for a manager's PIN, more than the drawer holds is refused without one, a
+cashier's X is blind and a manager's is not, and a big closing difference needs a manager's
+PIN and a reason, shown on the Z."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import Qt
+
+from pos_terminal.ui.cash_dialogs import ApprovalDialog
+from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, ChoiceDialog, TextDialog
+
+from scenario import Driver, Till
+
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def db(t: Driver | Till) -> sqlite3.Connection:
+    return sqlite3.connect(t.w.app.paths.database)
+
+
+def paid_out(t: Driver, amount: str, reason: str) -> None:
+    """Shift+F2, Down to "Paid out", Enter; type the amount, Tab, the reason, Enter."""
+    t.key(Qt.Key.Key_F2, SHIFT)
+    t.wait_modal(ChoiceDialog)
+    t.key(Qt.Key.Key_Down)
+    t.key(Qt.Key.Key_Return)
+    t.wait_modal(AmountDialog)
+    t.type(amount)
+    t.key(Qt.Key.Key_Tab)
+    t.type(reason, enter=True)
+
+
+def count_without_waiting(t: Driver, counts: dict[int, int]) -> None:
+    """Like ``Driver.count_cash``, but what comes next may be another dialog."""
+    dlg = t.wait_modal(CashCountDialog)
+    for value in t.read(lambda: list(dlg.spins)):
+        if counts.get(value):
+            t.type(str(counts[value]))
+        t.key(Qt.Key.Key_Tab)
+    t.key(Qt.Key.Key_Return)
+
+
+def report_text(t: Driver) -> str:
+    """The report dialog's text; Esc closes it."""
+    dlg = t.wait_modal(TextDialog)
+    text = t.read(lambda: dlg.view.toPlainText())
+    t.key(Qt.Key.Key_Escape)
+    t.wait_no_modal()
+    return text
+
+
+def test_a_paid_out_above_the_cashier_limit_asks_for_a_managers_pin(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("cashier", "1111")
+        t.open_shift({5000: 4})  # 200.00
+        paid_out(t, "120.00", "beer delivery")
+        dlg = t.wait_modal(ApprovalDialog)
+        why = t.read(lambda: dlg.why.text())
+        assert "above the cashier limit of 50.00" in why and "manager" in why
+        assert t.read(lambda: dlg.user.currentText()) == "manager"
+        t.shot("paid-out-approval")
+        t.type("9999", enter=True)  # the manager's PIN; the reason is the cashier's
+        t.wait_no_modal()
+        t.wait(lambda: "paid out 120.00 recorded" in t.w.sale.message.text(),
+               "the paid out recorded")
+
+    till.run(body)
+    c = db(till)
+    assert c.execute("select kind, amount from cash_movements").fetchall() == [
+        ("paid_out", 12_000)]
+    assert c.execute(
+        "select a.action, u.name, p.name, a.value from audit_log a join users u on "
+        "u.id = a.user_id join users p on p.id = a.approver_id").fetchall() == [
+        ("paid_out", "cashier", "manager", 12_000)]
+
+
+def test_more_than_the_drawer_holds_is_refused_without_a_manager(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("cashier", "1111")
+        t.open_shift({2000: 1})  # 20.00 in the drawer
+        paid_out(t, "30.00", "window cleaner")  # within the limit, more than the drawer
+        dlg = t.wait_modal(ApprovalDialog)
+        assert "more than the drawer should hold" in t.read(lambda: dlg.why.text())
+        assert "20.00" not in t.read(lambda: dlg.why.text())  # the count stays blind
+        t.key(Qt.Key.Key_Escape)  # no manager at hand
+        t.wait_no_modal()
+        t.wait(lambda: "drawer should hold" in t.w.sale.message.text(), "why it was refused")
+        # a wrong PIN changes nothing either
+        paid_out(t, "30.00", "window cleaner")
+        t.wait_modal(ApprovalDialog)
+        t.type("1234", enter=True)
+        t.wait_no_modal()
+        t.wait(lambda: "wrong PIN" in t.w.sale.message.text(), "the wrong PIN said")
+
+    till.run(body)
+    assert db(till).execute("select count(*) from cash_movements").fetchone()[0] == 0
+    assert db(till).execute("select count(*) from audit_log").fetchone()[0] == 0
+
+
+def test_a_cashiers_x_is_blind_a_managers_shows_the_expected_cash(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("cashier", "1111")
+        t.open_shift({5000: 2})
+        t.key(Qt.Key.Key_F4, SHIFT)
+        cashier_x = report_text(t)
+        assert "Sales" in cashier_x and "Blind X" in cashier_x
+        assert "expected" not in cashier_x.lower()
+        assert not any(w in cashier_x for w in ("Over", "Short", "Difference"))
+        t.key(Qt.Key.Key_F7, SHIFT)  # log out
+        t.sign_in("manager", "9999")
+        t.wait(lambda: t.w.stack.currentWidget() is t.w.sale, "the sale screen (shift open)")
+        t.key(Qt.Key.Key_F4, SHIFT)
+        manager_x = report_text(t)
+        assert "Expected cash" in manager_x and "100.00" in manager_x
+
+    till.run(body)
+
+
+def test_closing_with_a_big_difference_needs_a_managers_pin_and_a_reason(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("cashier", "1111")
+        t.open_shift({5000: 2})  # 100.00
+        t.key(Qt.Key.Key_F5, SHIFT)  # close: the blind count finds 150.00
+        count_without_waiting(t, {5000: 3})
+        dlg = t.wait_modal(ApprovalDialog)
+        assert "differs from the expected cash by more than 5.00" in t.read(
+            lambda: dlg.why.text())
+        t.type("9999")
+        t.key(Qt.Key.Key_Return)  # no reason yet: refused in the dialog
+        assert t.read(lambda: dlg.isVisible()) and "reason" in t.read(lambda: dlg.error.text())
+        t.key(Qt.Key.Key_Tab)
+        t.type("float was 150, booked as 100", enter=True)
+        z = report_text(t)
+        assert "Over" in z and "+50.00" in z, z
+        assert "signed off by" in z and "manager" in z and "booked as 100" in z
+        t.wait(lambda: t.w.stack.currentWidget() is t.w.login, "the sign-in screen")
+
+    till.run(body)
+    row = db(till).execute("select closed_by, close_approver_id, close_reason from shifts"
+                           ).fetchone()
+    ids = dict(db(till).execute("select name, id from users").fetchall())
+    assert row == (ids["cashier"], ids["manager"], "float was 150, booked as 100")
