@@ -39,6 +39,7 @@ def defaults() -> dict[str, dict[str, Any]]:
     from pos_terminal.hardware.printer_settings import PrinterSettings, ReceiptSettings
     from pos_terminal.hardware.scale_settings import ScaleSettings
     from pos_terminal.hardware.scanner_settings import ScannerSettings
+    from pos_terminal.services.cash_rules import DEFAULTS as CASH_DEFAULTS
 
     sc, pr, rc = ScannerSettings(), PrinterSettings(), ReceiptSettings()
     cd, pd = DisplaySettings().customer, DisplaySettings().pole
@@ -71,6 +72,7 @@ def defaults() -> dict[str, dict[str, Any]]:
                          "codepage": pd.codepage, "commands": pd.commands,
                          "reconnect_seconds": pd.reconnect_seconds,
                          "write_timeout": pd.write_timeout},
+        "cash": dict(CASH_DEFAULTS),  # whole currency units
     }
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pos_terminal.config import Paths, attributed, load_raw
+from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.users import Role
 from pos_terminal.errors import ConfigError, InputError
@@ -38,6 +38,7 @@ DEFAULTS: dict[str, int | None] = {
 }
 KEYS = tuple(DEFAULTS)
 NO_LIMIT = "none"
+CONFIG_SECTIONS = (Section(SECTION, KEYS),)  # the config schema (config.SCHEMA_MODULES)
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,7 @@ def cash_rules_from(data: dict[str, Any], currency: Currency,
     sec = data.get(SECTION, {})
     if not isinstance(sec, dict):
         raise ConfigError(f"{source}: [{SECTION}]: expected a section (a table)")
-    unknown = sorted(set(sec) - set(KEYS))
-    if unknown:
-        raise ConfigError(f"{source}: [{SECTION}] {unknown[0]}: unknown key; known keys are "
-                          f"{', '.join(KEYS)}")
+    check_keys(data, SECTION, source)
     got = {k: _amount(sec, k, currency, source) for k in KEYS}
     limits = {(kind, role): got[f"{kind}_limit_{role.name.lower()}"]
               for kind in ("paid_out", "paid_in") for role in (Role.CASHIER, Role.SUPERVISOR)}
