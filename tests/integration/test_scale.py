@@ -1,5 +1,5 @@
 """Serial scales on real ptys: the Toledo 8217 and CAS 22-byte protocols, byte for byte from
-their references (tests/integration/scale_emulator.py), every state a till must tell apart,
+their references (tests/scale_emulator.py), every state a till must tell apart,
 and unplug / replug without a restart."""
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pos_terminal.hardware.print_worker import PrintWorker
 from pos_terminal.hardware.printer_settings import PrinterSettings
+from pos_terminal.hardware.scale import ScaleWorker
+from pos_terminal.hardware.scale_settings import ScaleSettings
 from pos_terminal.hardware.scanner_settings import ScannerSettings
 from pos_terminal.hardware.serial_scanner import SerialScanner
 from pos_terminal.services.sync import build_worker
@@ -55,6 +57,7 @@ class Devices:
             self.serial.start()
         else:
             window.scanner_label.setText("scanner: none (type codes)")
+        self.scale = attach_scale(window, app.scale)
 
     def stop(self) -> None:
         if self.display is not None:
@@ -66,3 +69,16 @@ class Devices:
             self.wedge.uninstall()
         if self.serial is not None:
             self.serial.stop()
+        if self.scale is not None:
+            self.scale.stop()
+
+
+def attach_scale(window: MainWindow, settings: ScaleSettings) -> ScaleWorker | None:
+    """Start reading the ``[scale]`` (when there is one) into the window's device bridge: the
+    weight dialog shows its readings. The caller stops the returned worker."""
+    if not settings.enabled:
+        return None
+    worker = ScaleWorker(settings, window.bridge.on_scale_reading)
+    window.bridge.scale_attached = True
+    worker.start()
+    return worker
