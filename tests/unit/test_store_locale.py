@@ -54,3 +54,17 @@ def test_a_german_store_prints_weights_with_a_comma() -> None:
     assert "Tare 0,015 kg, weighed 1,250 kg" in text
     plain = to_text(render_sale(sale, StoreHeader("Shop"), 42))
     assert "1.235 kg ×" in plain
+
+
+def test_the_customer_display_shows_weights_the_store_way() -> None:
+    from pos_terminal.domain.cart import Cart, Item
+    from pos_terminal.domain.customer_display import DisplayModel
+    from pos_terminal.domain.tax import TaxRounding
+
+    cart = Cart()
+    cart.add(Item(1, "B1", "Bananen", "", "g", 169, 1000, "RED", 70_000), 1235)
+    totals = cart.totals(TaxMode.INCLUSIVE, TaxRounding.PER_LINE)
+    view = DisplayModel("Willkommen", measure=MeasureFormat(",")).cart_changed(totals, 0)
+    assert view.last is not None and view.last.qty == "1,235 kg"
+    plain = DisplayModel("Welcome").cart_changed(totals, 0)
+    assert plain.last is not None and plain.last.qty == "1.235 kg"

@@ -67,15 +67,15 @@ def quantity_text(qty: int, unit: str, measure: MeasureFormat = DOT) -> str:
     return format_quantity(qty, unit, measure)
 
 
-def _rows(totals: Totals) -> list[DisplayLine]:
+def _rows(totals: Totals, measure: MeasureFormat = DOT) -> list[DisplayLine]:
     """The cart's rows as the cart gives them (item, its promotion saving, its deposit), with a
     cashier's line discount under its item and a sale discount at the end."""
     manual = {p.line.line_no: p.line.discount for p in totals.lines if p.line.discount}
     rows: list[DisplayLine] = []
     for r in totals.display_rows():
         if r.kind == "item":
-            rows.append(DisplayLine("item", r.text, quantity_text(r.qty, r.unit), r.amount,
-                                    r.line_no))
+            rows.append(DisplayLine("item", r.text, quantity_text(r.qty, r.unit, measure),
+                                    r.amount, r.line_no))
             if r.line_no in manual:
                 rows.append(DisplayLine("saving", "Discount", "", -manual[r.line_no], r.line_no))
         elif r.kind == "promotion":
@@ -89,7 +89,7 @@ def _rows(totals: Totals) -> list[DisplayLine]:
 
 
 def sale_view(totals: Totals, welcome: str, training: bool = False,
-              last_line_no: int | None = None) -> CustomerView:
+              last_line_no: int | None = None, measure: MeasureFormat = DOT) -> CustomerView:
     """The view of a sale in progress (the welcome view when the cart is empty).
 
     ``last`` is the item row of ``last_line_no`` (the line scanned or changed last), else of
@@ -97,7 +97,7 @@ def sale_view(totals: Totals, welcome: str, training: bool = False,
     """
     if not totals.lines:
         return CustomerView(Mode.WELCOME, welcome, training)
-    rows = _rows(totals)
+    rows = _rows(totals, measure)  # weights with the store's decimal separator
     items = [r for r in rows if r.kind == "item"]
     last = next((r for r in items if r.line_no == last_line_no), items[-1])
     return CustomerView(
@@ -109,8 +109,8 @@ def sale_view(totals: Totals, welcome: str, training: bool = False,
 
 
 def paid_view(totals: Totals, settlement: Settlement, welcome: str, training: bool = False,
-              thanks: bool = False) -> CustomerView:
-    v = sale_view(totals, welcome, training)
+              thanks: bool = False, measure: MeasureFormat = DOT) -> CustomerView:
+    v = sale_view(totals, welcome, training, measure=measure)
     return replace(v, mode=Mode.PAID, paid=sum(t.tendered for t in settlement.tenders),
                    change=settlement.change, thanks=thanks)
 
@@ -127,6 +127,7 @@ class DisplayModel:
     welcome: str
     idle_seconds: int = 30
     training: bool = False
+    measure: MeasureFormat = DOT  # the store's decimal separator for weights (1,235 kg)
     view: CustomerView = field(init=False)
     _idle_at_ms: int | None = field(default=None, init=False)
     _seen: dict[int, int] = field(default_factory=dict, init=False)  # line_no → qty
@@ -138,7 +139,8 @@ class DisplayModel:
         if not totals.lines and self.view.mode is Mode.PAID:
             return self.view  # the cart empties when the sale completes: keep paid/thanks up
         self._idle_at_ms = None
-        self.view = sale_view(totals, self.welcome, self.training, self._changed(totals))
+        self.view = sale_view(totals, self.welcome, self.training, self._changed(totals),
+                              self.measure)
         return self.view
 
     def _changed(self, totals: Totals) -> int | None:
@@ -149,11 +151,13 @@ class DisplayModel:
         return changed[-1] if changed else None
 
     def tendered(self, totals: Totals, settlement: Settlement) -> CustomerView:
-        self.view = paid_view(totals, settlement, self.welcome, self.training)
+        self.view = paid_view(totals, settlement, self.welcome, self.training,
+                              measure=self.measure)
         return self.view
 
     def completed(self, totals: Totals, settlement: Settlement, now_ms: int) -> CustomerView:
-        self.view = paid_view(totals, settlement, self.welcome, self.training, thanks=True)
+        self.view = paid_view(totals, settlement, self.welcome, self.training, thanks=True,
+                              measure=self.measure)
         self._idle_at_ms = now_ms + self.idle_seconds * 1000
         self._seen = {}
         return self.view

@@ -228,7 +228,8 @@ class CustomerDisplay(QObject):
         app_settings = window.app.settings
         self.currency = app_settings.currency
         welcome = settings.customer.welcome or app_settings.store_name
-        self.model = DisplayModel(welcome, settings.customer.idle_seconds)
+        self.model = DisplayModel(welcome, settings.customer.idle_seconds,
+                                  measure=app_settings.measure)
         self._totals: Any = None
         self.screen_state = ""
         self.pole_state = ""
