@@ -32,6 +32,7 @@ from pos_terminal.services.context import Context
 from pos_terminal.services.counting import CountingService
 from pos_terminal.services.deposits import DepositService
 from pos_terminal.services.inventory import InventoryService
+from pos_terminal.services.open_sales import OpenSaleService
 from pos_terminal.services.parking import ParkingService
 from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
 from pos_terminal.services.receiving import ReceivingService
@@ -67,6 +68,7 @@ class App:
         self.inventory = InventoryService(self.ctx)
         self.receiving = ReceivingService(self.ctx)
         self.parking = ParkingService(self.ctx)
+        self.open_sales = OpenSaleService(self.ctx)  # sales in progress kept on this register
         self.users = UserService(self.ctx)
         self.shifts = ShiftService(self.ctx, self.cash)
         self.reports = ReportService(self.ctx, self.shifts)

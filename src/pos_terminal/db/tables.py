@@ -226,6 +226,19 @@ parked_sales = Table(
     Column("cart", Text, nullable=False),
 )
 
+# The sale in progress of each cashier, saved after every change (domain/open_sale.py format);
+# ``id`` becomes the sale's id when it completes (migration 0010).
+open_sales = Table(
+    "open_sales", metadata,
+    Column("id", String, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, unique=True),
+    Column("training", Boolean, nullable=False),
+    Column("started_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+)
+
 deliveries = Table(
     "deliveries", metadata,
     Column("id", String, primary_key=True),

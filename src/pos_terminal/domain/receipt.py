@@ -285,6 +285,8 @@ class ShiftFigures(Protocol):
     def approved_by(self) -> str: ...
     @property
     def approval_reason(self) -> str: ...
+    @property
+    def in_progress(self) -> Sequence[tuple[str, str]]: ...
 
 
 # -- layout helpers -----------------------------------------------------------------------------
@@ -703,6 +705,13 @@ def render_report(
         page.line("Controls", bold=True)
         for action, (count, value) in report.controls.items():
             page.pair(f"  {CONTROL_NAMES.get(action, action)}", f"{count} ({fmt(value)})")
+    if report.in_progress:  # kept sales: not in the figures above until they are finished
+        page.rule()
+        page.line(f"Sales in progress: {len(report.in_progress)}", bold=True)
+        for who, paid in report.in_progress:
+            page.line(f"  {who}")
+            if paid:
+                page.line(f"    {paid}")
     page.rule()
     page.pair("Opening float", fmt(report.shift.opening_float))
     if report.expected_cash is None:

@@ -21,6 +21,7 @@ from pos_terminal.domain.controls import override_values
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
 from pos_terminal.errors import RuleError
+from pos_terminal.services import open_sales
 from pos_terminal.services.context import Context
 from pos_terminal.services.deposits import VOUCHER_REST_CASH, issue_rest_voucher
 from pos_terminal.services.users import write_audit
@@ -87,8 +88,11 @@ class CheckoutService:
         return cart.totals(s.tax_mode, s.tax_rounding)
 
     def complete_sale(
-        self, cart: Cart, tenders: list[Tender], user_id: int, training: bool = False
+        self, cart: Cart, tenders: list[Tender], user_id: int, training: bool = False,
+        sale_id: str | None = None,
     ) -> SaleResult:
+        """``sale_id``: the id of the sale in progress (its saved copy is deleted in the same
+        transaction, so the sale can never come back as open nor be lost in between)."""
         s = self.ctx.settings
         if cart.is_empty:
             raise RuleError("the sale has no items")
@@ -96,7 +100,7 @@ class CheckoutService:
         settlement = settle(totals.total, tenders, s.currency,
                             voucher_rest_in_cash=self.voucher_rest == VOUCHER_REST_CASH)
         now = utc_now()
-        sale_id = new_id()
+        sale_id = sale_id or new_id()
         with self.ctx.write() as conn:
             series = "training" if training else "receipt"
             n = next_number(conn, series)
@@ -169,6 +173,7 @@ class CheckoutService:
                                 strict=True):
                 write_audit(conn, o, receipt, now, value=value, training=training)
             print_queue.enqueue(conn, "receipt", sale_id, now)
+            open_sales.discard(conn, sale_id)
             if not training:
                 moves = [
                     Movement(new_id(), p.line.item.product_id, -p.line.qty, MovementKind.SALE, "",

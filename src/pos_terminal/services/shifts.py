@@ -27,6 +27,7 @@ from pos_terminal.domain.controls import COUNTED
 from pos_terminal.domain.tenders import TenderKind, plain_text
 from pos_terminal.domain.users import Role
 from pos_terminal.errors import ApprovalRequired, InputError, RuleError
+from pos_terminal.services import open_sales
 from pos_terminal.services.cash_rules import CashRules
 from pos_terminal.services.context import Context
 from pos_terminal.services.users import check_approval, role_of, write_audit
@@ -75,6 +76,9 @@ class ShiftReport:
     controls: dict[str, tuple[int, int]] = field(default_factory=dict)
     approved_by: str = ""  # who signed off a count difference beyond the store's limit
     approval_reason: str = ""
+    # sales in progress kept on the register (X report): ("anna: 3 items, 12.40",
+    # "card 5.00 already paid" or "")
+    in_progress: tuple[tuple[str, str], ...] = ()
 
     @property
     def difference(self) -> int | None:
@@ -173,6 +177,10 @@ class ShiftService:
         """The open shift's X report as ``role`` may see it: blind for a cashier."""
         with self.ctx.read() as conn:
             rep = self._report(conn, self._require_open(conn), "X")
+            kept = open_sales.kept(conn, self.ctx.settings)
+        cur = self.ctx.settings.currency
+        rep = dataclasses.replace(rep, in_progress=tuple(
+            (f"{k.cashier}: {k.parts(cur)[0]}", k.parts(cur)[1]) for k in kept))
         return rep if role >= Role.SUPERVISOR else blind(rep)
 
     def _expected(self, conn: Connection, sid: str) -> int:
@@ -206,6 +214,16 @@ class ShiftService:
                 raise RuleError(
                     f"{len(parked)} parked sale(s) remain: {which}; resume and finish or void "
                     "them first"
+                )
+            kept = open_sales.kept(conn, self.ctx.settings)
+            if kept:  # a sale in progress (a card already charged) must not cross into a new shift
+                money = self.ctx.settings.currency
+                which = "; ".join(f"{k.cashier}'s {k.describe(money)}" for k in kept)
+                n = len(kept)
+                raise RuleError(
+                    f"{n} sale{'s' if n > 1 else ''} in progress kept on this register "
+                    f"({which}): their cashier signs in to finish or park it, or take it over "
+                    "with F8 Resume"
                 )
             x = self._report(conn, sid, "Z")
             assert x.expected_cash is not None
