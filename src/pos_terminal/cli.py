@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pos_terminal import __version__, cli_config, cli_printing, cli_reports, config
+from pos_terminal import __version__, cli_config, cli_printing, cli_reports, cli_staff, config
 from pos_terminal.domain.age import AgeCheckRequired
 from pos_terminal.errors import InputError, PosError, QuantityError, RuleError
 
@@ -242,13 +242,18 @@ def cmd_return(args: argparse.Namespace) -> int:
     with _app(args) as app:
         cur = app.settings.currency
         items = _code_quantities(app, args.codes, f"return {args.receipt}")
-        tenders = [parse_tender(args.refund, cur)] if args.refund else None
+        tenders = [parse_tender(x, cur) for x in args.refund] or None
         user = app.users.system_user()
-        r = app.returns.return_items(args.receipt, items, user.id, restock=not args.no_restock,
-                                     tenders=tenders, reason=args.reason or "")
+        r = cli_staff.with_approver(
+            app, args.approver, user, args.reason or "",
+            lambda ok: app.returns.return_items(
+                args.receipt, items, user.id, restock=not args.no_restock, tenders=tenders,
+                reason=args.reason or "", approval=ok))
+    paid = [{"kind": str(a.kind), "amount": cur.format(a.amount)} for a in r.settlement.tenders]
     data = {"return_no": r.return_no, "refund": cur.format(r.refund), "refund_minor": r.refund,
-            "restocked": r.restocked}
-    _out(args, data, f"return {r.return_no}  refund {cur.format(r.refund)}  "
+            "restocked": r.restocked, "refunded_to": paid}
+    how = ", ".join(f"{p['kind']} {p['amount']}" for p in paid)
+    _out(args, data, f"return {r.return_no}  refund {cur.format(r.refund)} ({how})  "
                      f"restocked {r.restocked}")
     return 0
 
@@ -359,15 +364,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_user_add(args: argparse.Namespace) -> int:
-    from pos_terminal.domain.users import Role
-
-    with _app(args) as app:
-        u = app.users.add(args.name, Role.parse(args.role), args.pin)
-    print(f"user {u.name} ({u.role.name.lower()}) added")
-    return 0
-
-
 # -- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pos-terminal", description=__doc__.splitlines()[0])
@@ -418,7 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("receipt")
     sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]")
     sp.add_argument("--no-restock", action="store_true", help="items are not fit to sell again")
-    sp.add_argument("--refund", metavar="TENDER", help="cash (default) or card:REF")
+    sp.add_argument("--refund", metavar="TENDER", action="append", default=[],
+                    help="cash (default) or card:REF[:AMOUNT]; repeat to split. A refund goes "
+                         "back the way the sale was paid (never more than a tender took); "
+                         "to another tender it needs --approver")
+    sp.add_argument("--approver", metavar="SUPERVISOR",
+                    help="a supervisor approving a refund to another tender (their PIN is "
+                         "asked, or read from standard input)")
     sp.add_argument("--reason")
 
     sp = cmd("receive", cmd_receive, "book a delivery into stock", json_opt=True)
@@ -475,10 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_transfers.add_parsers(sub, cmd)
 
-    sp = cmd("user-add", cmd_user_add, "add a cashier, supervisor or manager")
-    sp.add_argument("name")
-    sp.add_argument("--role", required=True, choices=["cashier", "supervisor", "manager"])
-    sp.add_argument("--pin", required=True)
+    cli_staff.add_parsers(sub, cmd)  # user-add, user-pin, user-role, user-deactivate
     return p
 
 

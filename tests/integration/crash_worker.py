@@ -207,9 +207,11 @@ def work(data_dir: Path, codes: list[dict[str, Any]], seed: int, tag: str) -> in
             return False
         chosen = rng.sample(open_lines, k=min(len(open_lines), rng.choice((1, 1, 1, 2))))
         items = [(ln.sku, rng.randint(1, ln.returnable)) for ln in chosen]
+        # back the way it was paid (a refund to another tender needs a supervisor): to the
+        # card while it has some left, the rest in cash
         tenders = (
             [Tender(TenderKind.CARD, None, f"T{rng.randint(100, 999_999)}")]
-            if rng.random() < 0.2 else None
+            if app.returns.tenders_left(receipt).get("card", 0) > 0 else None
         )
         r = app.returns.return_items(receipt, items, cashier, restock=rng.random() < 0.9,
                                      tenders=tenders, reason="customer return")

@@ -1,5 +1,10 @@
 """Returns: against a receipt (never more than was sold) or blind (a supervisor approves).
 
+A refund against a receipt goes back the way the sale was paid (``domain/refunds.py``): never
+more through a tender than it took (split payments: per tender), and to another tender only
+with a supervisor's ``refund_tender`` approval. Every return is audited as a ``refund`` with
+its cashier, approver, items and value.
+
 A line's refund is its remaining paid total times the returned share of its remaining
 quantity, rounded half away from zero, so returning everything refunds exactly what was paid.
 Restocked items go back on hand through a ``return`` movement; items not restocked (broken,
@@ -19,12 +24,13 @@ from pos_terminal.db.counters import next_number
 from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.money import round_div
+from pos_terminal.domain.refunds import TenderLeft, check, plan, refund_kind
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, plain_text, settle
-from pos_terminal.errors import InputError, NotFoundError, RuleError
+from pos_terminal.errors import ApprovalRequired, InputError, NotFoundError, RuleError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
 from pos_terminal.services.shifts import OPEN_SHIFT
-from pos_terminal.services.users import write_audit
+from pos_terminal.services.users import approves_alone, check_approval, write_audit
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,41 @@ def sold_lines(conn: Connection, sale_id: str) -> list[SoldLine]:
     return [SoldLine(*r) for r in rows]
 
 
+def tenders_left(conn: Connection, sale_id: str) -> dict[str, TenderLeft]:
+    """Per tender of a sale (``refund_kind``): what it took and what returns gave back through
+    it, both before cash rounding."""
+    p, r = t.payments, t.returns
+    taken: dict[str, int] = {}
+    kinds = set()
+    for kind, amount in conn.execute(select(p.c.kind, func.sum(p.c.amount))
+                                     .where(p.c.sale_id == sale_id).group_by(p.c.kind)):
+        kinds.add(kind)
+        taken[refund_kind(kind)] = taken.get(refund_kind(kind), 0) + amount
+    cash = str(TenderKind.CASH)
+    if cash in kinds:  # the cash payment was rounded to the cash increment
+        taken[cash] -= conn.execute(select(t.sales.c.cash_rounding)
+                                    .where(t.sales.c.id == sale_id)).scalar() or 0
+    back: dict[str, int] = {}
+    for kind, amount in conn.execute(
+            select(p.c.kind, func.sum(p.c.amount)).join(r, r.c.id == p.c.return_id)
+            .where(r.c.sale_id == sale_id).group_by(p.c.kind)):
+        back[refund_kind(kind)] = back.get(refund_kind(kind), 0) - amount
+    if back:
+        back[cash] = back.get(cash, 0) - (conn.execute(
+            select(func.coalesce(func.sum(r.c.cash_rounding), 0)).where(r.c.sale_id == sale_id)
+        ).scalar() or 0)
+    return {k: TenderLeft(k, v, back.get(k, 0)) for k, v in taken.items()}
+
+
 class ReturnService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def tenders_left(self, receipt_no: str) -> dict[str, int]:
+        """What each tender of a receipt's sale can still give back: {"card": 2000, ...}."""
+        with self.ctx.read() as conn:
+            sale_id, _ = self._sale(conn, receipt_no)
+            return {k: v.left for k, v in tenders_left(conn, sale_id).items()}
 
     def receipt(self, receipt_no: str) -> tuple[str, bool, list[SoldLine]]:
         """The sale behind a receipt number: (sale id, training?, lines with what is left)."""
@@ -112,8 +150,13 @@ class ReturnService:
     def return_items(
         self, receipt_no: str, items: list[tuple[str, int]], user_id: int,
         restock: bool = True, tenders: list[Tender] | None = None, reason: str = "",
+        approval: Override | None = None,
     ) -> ReturnResult:
-        """Return ``(code, count)`` pairs bought on ``receipt_no``; refunds what was paid."""
+        """Return ``(code, count)`` pairs bought on ``receipt_no``; refunds what was paid.
+
+        ``tenders`` (default cash) are checked against how the sale was paid: a refund to
+        another tender needs ``approval`` (a supervisor's ``refund_tender``; ApprovalRequired
+        without one, unless the user is a supervisor), more than a tender took is refused."""
         plain_text(reason, "the reason")
         if not items:
             raise InputError("name at least one item to return")
@@ -151,7 +194,7 @@ class ReturnService:
                 rows.append((ln.sale_line_id, ln.product_id, ln.sku, q, amount, tax, ln.cost))
                 deposits += _deposit_refunds(conn, sale_id, ln, q)
             return self._post(conn, rows, sale_id, training, user_id, None, restock, tenders,
-                              reason, now, deposits)
+                              reason, now, deposits, approval)
 
     def blind_return(
         self, items: list[tuple[str, int]], user_id: int, approval: Override,
@@ -192,14 +235,24 @@ class ReturnService:
         self, conn: Connection, rows: list[tuple[int | None, int, str, int, int, int, int | None]],
         sale_id: str | None, training: bool, user_id: int, approval: Override | None,
         restock: bool, tenders: list[Tender] | None, reason: str, now: str,
-        deposits: list[DepositBack] | None = None,
+        deposits: list[DepositBack] | None = None, tender_approval: Override | None = None,
     ) -> ReturnResult:
         s = self.ctx.settings
         deposits = deposits or []
         # The item's deposit comes back with it (docs/retail.md).
         refund = sum(r[4] for r in rows) + sum(d.amount for d in deposits)
         tax = sum(r[5] for r in rows) + sum(d.tax for d in deposits)
-        settlement = settle(refund, tenders or [Tender(TenderKind.CASH)], s.currency)
+        given = tenders or [Tender(TenderKind.CASH)]
+        foreign: dict[str, int] = {}
+        approver = approval.approver_id if approval else user_id
+        if sale_id is None:
+            settlement = settle(refund, given, s.currency)
+        else:
+            left = tenders_left(conn, sale_id)
+            settlement = settle(refund, plan(refund, given, left), s.currency)
+            foreign, tender_approver = self._tender_rules(
+                conn, sale_id, settlement, left, user_id, tender_approval)
+            approver = tender_approver or approver
         return_id = new_id()
         n = next_number(conn, "training_return" if training else "return")
         return_no = f"{s.store}-{s.register}-{'T' if training else ''}R{n:06d}"
@@ -222,7 +275,19 @@ class ReturnService:
             for a in settlement.tenders
         ])
         if approval is not None:
-            write_audit(conn, approval, return_no, now, training=training)
+            write_audit(conn, approval, return_no, now, value=refund, training=training)
+        fmt = s.currency.format
+        paid = ", ".join(f"{a.kind} {fmt(a.amount)}" for a in settlement.tenders)
+        if foreign:
+            write_audit(conn, Override(
+                "refund_tender", user_id, approver,
+                (tender_approval.reason if tender_approval else "") or reason,
+                f"{', '.join(f'{k} {fmt(v)}' for k, v in foreign.items())} to a tender the "
+                "sale was not paid with"), return_no, now, value=sum(foreign.values()),
+                training=training)
+        items = ", ".join(f"{r[2]} ×{r[3]}" for r in rows)
+        write_audit(conn, Override("refund", user_id, approver, reason, f"{items}; {paid}"),
+                    return_no, now, value=refund, training=training)
         if deposits:
             conn.execute(insert(t.return_deposits), [
                 {"return_id": return_id, "sale_deposit_id": d.sale_deposit_id, "code": d.code,
@@ -254,6 +319,36 @@ class ReturnService:
                 "movements": ledger.movement_payload(posted, {r[1]: r[2] for r in rows}),
             })
         return ReturnResult(return_id, return_no, refund, tax, settlement, restocked)
+
+
+    def _tender_rules(
+        self, conn: Connection, sale_id: str, settlement: Settlement,
+        left: dict[str, TenderLeft], user_id: int, approval: Override | None,
+    ) -> tuple[dict[str, int], int | None]:
+        """Refuse more through a tender than it has left; ask a supervisor for a refund to a
+        tender the sale was not paid with. Returns (foreign amounts, their approver)."""
+        fmt = self.ctx.settings.currency.format
+        receipt = conn.execute(select(t.sales.c.receipt_no)
+                               .where(t.sales.c.id == sale_id)).scalar()
+        over, foreign = check(settlement.tenders, settlement.cash_rounding, left)
+        for x in over:
+            others = [k for k, v in left.items() if k != x.kind and v.left > 0]
+            back = f", {fmt(x.tender.refunded)} already refunded" if x.tender.refunded else ""
+            raise RuleError(
+                f"{x.kind} took {fmt(x.tender.taken)} on {receipt}{back}: at most "
+                f"{fmt(x.tender.left)} goes back to {x.kind}"
+                + (f"; refund the rest to {' or '.join(others)}" if others else ""))
+        if not foreign:
+            return {}, None
+        if approval is not None:
+            check_approval(conn, approval, "refund_tender", user_id)
+            return foreign, approval.approver_id
+        if approves_alone(conn, user_id, "refund_tender"):
+            return foreign, user_id
+        paid = " and ".join(k for k, v in left.items() if v.taken > 0) or "nothing"
+        raise ApprovalRequired(
+            "refund_tender", f"{receipt} was paid by {paid}: a refund to "
+            f"{' and '.join(foreign)} needs a supervisor's PIN")
 
 
 def _deposit_refunds(conn: Connection, sale_id: str, ln: SoldLine, q: int

@@ -1,4 +1,11 @@
-"""Users and PINs: sign-in with lockout, supervisor approvals, the audit of overrides."""
+"""Users and PINs: sign-in with lockout, supervisor approvals, the audit of overrides, staff.
+
+Staff changes keep history: a user is never deleted (their past sales, returns and audit rows
+still name them); a deactivated user cannot sign in and is not offered at sign-in. A user
+changes their own PIN with the current one; a manager resets a PIN, changes a role and
+deactivates or reactivates a user; the last active manager can be neither demoted nor
+deactivated. Every change is audited (who did it, when, to whom).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from pos_terminal.domain.tenders import plain_text
 from pos_terminal.domain.users import (
     REQUIRED_ROLE,
     Role,
+    check_pin_format,
     hash_pin,
     lock_seconds,
     pin_matches,
@@ -30,6 +38,16 @@ class User:
     id: int
     name: str
     role: Role
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A row of the staff list (the register's own account is not one)."""
+
+    name: str
+    role: Role
+    active: bool
+    has_pin: bool
 
 
 def write_audit(conn: Connection, o: Override, reference: str, at: str | None = None, *,
@@ -71,6 +89,15 @@ def check_approval(conn: Connection, approval: Override, action: str, user_id: i
         raise AuthError(f"{action.replace('_', ' ')} needs a {need.name.lower()}'s approval")
 
 
+def approves_alone(conn: Connection, user_id: int, action: str) -> bool:
+    """A person (signed in with a PIN, not the register's own account) whose role is enough
+    for ``action``: their own approval stands (audited with them as the approver)."""
+    r = conn.execute(select(t.users.c.role, t.users.c.active, t.users.c.pin_hash)
+                     .where(t.users.c.id == user_id)).first()
+    return (r is not None and bool(r.active) and r.pin_hash is not None
+            and Role.parse(r.role) >= REQUIRED_ROLE[action])
+
+
 def _parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
@@ -79,17 +106,133 @@ class UserService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def add(self, name: str, role: Role, pin: str | None) -> User:
+    def add(self, name: str, role: Role, pin: str | None, by: User | None = None) -> User:
+        """A new user; with ``by`` (a manager) the addition is audited as theirs."""
         name = name.strip()
         if not name or len(name) > 40:
             raise InputError("a user name is 1 to 40 characters")
+        pin_hash = hash_pin(pin) if pin else None
         with self.ctx.write() as conn:
+            if by is not None:
+                self._manager(conn, by)
             if conn.execute(select(t.users.c.id).where(t.users.c.name == name)).scalar():
                 raise InputError(f"there is already a user called {name}")
             uid = conn.execute(insert(t.users).values(
-                name=name, role=role.name.lower(), pin_hash=hash_pin(pin) if pin else None,
+                name=name, role=role.name.lower(), pin_hash=pin_hash,
             ).returning(t.users.c.id)).scalar_one()
+            if by is not None:
+                write_audit(conn, Override("user_add", by.id, by.id, "",
+                                           f"{name} added as {role.name.lower()}"), name)
         return User(uid, name, role)
+
+    # -- staff ----------------------------------------------------------------------------
+    def staff(self) -> list[StaffMember]:
+        """Everyone who is or was on the staff (deactivated users too), by name."""
+        with self.ctx.read() as conn:
+            rows = conn.execute(
+                select(t.users.c.name, t.users.c.role, t.users.c.active, t.users.c.pin_hash)
+                .where(t.users.c.name != SYSTEM_USER).order_by(t.users.c.name)).all()
+        return [StaffMember(r.name, Role.parse(r.role), bool(r.active), r.pin_hash is not None)
+                for r in rows]
+
+    def change_pin(self, name: str, current: str, new: str) -> None:
+        """A user changes their own PIN: the current one first (a wrong one counts toward the
+        lockout, as at sign-in)."""
+        check_pin_format(new)
+        user = self.sign_in(name, current)
+        if new == current:
+            raise InputError("the new PIN is the same as the current one")
+        pin_hash = hash_pin(new)
+        with self.ctx.write() as conn:
+            self._set_pin(conn, user.id, pin_hash)
+            write_audit(conn, Override("pin_change", user.id, user.id, "", "own PIN"), name)
+
+    def reset_pin(self, by: User, name: str, new: str) -> None:
+        """A manager gives ``name`` a new PIN (forgotten, or locked out: the lock is lifted)."""
+        pin_hash = hash_pin(new)
+        with self.ctx.write() as conn:
+            self._manager(conn, by)
+            target = self._target(conn, name)
+            self._set_pin(conn, target.id, pin_hash)
+            write_audit(conn, Override("pin_reset", by.id, by.id, "", f"PIN of {name} reset"),
+                        name)
+
+    def set_role(self, by: User, name: str, role: Role) -> None:
+        """A manager changes ``name``'s role; the last active manager keeps theirs."""
+        with self.ctx.write() as conn:
+            self._manager(conn, by)
+            target = self._target(conn, name)
+            if target.role == role:
+                raise InputError(f"{name} is already a {role.name.lower()}")
+            if target.role == Role.MANAGER and role < Role.MANAGER:
+                self._not_last_manager(conn, target, "demoted")
+            conn.execute(update(t.users).where(t.users.c.id == target.id)
+                         .values(role=role.name.lower()))
+            write_audit(conn, Override(
+                "role_change", by.id, by.id, "",
+                f"{name}: {target.role.name.lower()} -> {role.name.lower()}"), name)
+
+    def deactivate(self, by: User, name: str) -> None:
+        """A manager takes ``name`` off the staff: they cannot sign in and are not offered at
+        sign-in; their row and history stay."""
+        with self.ctx.write() as conn:
+            self._manager(conn, by)
+            target = self._target(conn, name)
+            if target.id == by.id:
+                raise RuleError("you cannot deactivate yourself; another manager can")
+            if not self._active(conn, target.id):
+                raise InputError(f"{name} is already deactivated")
+            if target.role == Role.MANAGER:
+                self._not_last_manager(conn, target, "deactivated")
+            conn.execute(update(t.users).where(t.users.c.id == target.id).values(active=False))
+            write_audit(conn, Override("user_deactivate", by.id, by.id, "",
+                                       f"{name} deactivated"), name)
+
+    def reactivate(self, by: User, name: str) -> None:
+        with self.ctx.write() as conn:
+            self._manager(conn, by)
+            target = self._target(conn, name)
+            if self._active(conn, target.id):
+                raise InputError(f"{name} is active already")
+            conn.execute(update(t.users).where(t.users.c.id == target.id).values(
+                active=True, failed_attempts=0, locked_until=None))
+            write_audit(conn, Override("user_reactivate", by.id, by.id, "",
+                                       f"{name} reactivated"), name)
+
+    def _manager(self, conn: Connection, by: User) -> None:
+        """``by`` is an active manager now (their role may have changed since sign-in)."""
+        r = conn.execute(select(t.users.c.role, t.users.c.active)
+                         .where(t.users.c.id == by.id)).first()
+        if r is None or not r.active or Role.parse(r.role) < Role.MANAGER:
+            raise AuthError("managing users needs a manager")
+
+    def _target(self, conn: Connection, name: str) -> User:
+        if name.strip() == SYSTEM_USER:
+            raise InputError(f"{SYSTEM_USER!r} is the register's own account; it has no PIN "
+                             "and cannot be changed")
+        r = conn.execute(select(t.users.c.id, t.users.c.name, t.users.c.role)
+                         .where(t.users.c.name == name.strip())).first()
+        if r is None:
+            raise NotFoundError(f"there is no user called {name!r}")
+        return User(r.id, r.name, Role.parse(r.role))
+
+    def _active(self, conn: Connection, user_id: int) -> bool:
+        return bool(conn.execute(select(t.users.c.active)
+                                 .where(t.users.c.id == user_id)).scalar())
+
+    def _not_last_manager(self, conn: Connection, target: User, what: str) -> None:
+        others = conn.execute(
+            select(func.count()).select_from(t.users).where(
+                t.users.c.role == Role.MANAGER.name.lower(), t.users.c.active.is_(True),
+                t.users.c.pin_hash.is_not(None), t.users.c.id != target.id)
+        ).scalar_one()
+        if not others and self._active(conn, target.id):
+            raise RuleError(f"{target.name} is the last active manager and cannot be {what}; "
+                            "make another user a manager first")
+
+    def _set_pin(self, conn: Connection, user_id: int, pin_hash: str) -> None:
+        conn.execute(update(t.users).where(t.users.c.id == user_id).values(
+            pin_hash=pin_hash, failed_attempts=0, locked_until=None))
 
     def create_first_manager(self, name: str, pin: str) -> User:
         """A new register's first manager; refused once anyone can sign in.
@@ -141,7 +284,10 @@ class UserService:
         now = now or datetime.now(UTC)
         with self.ctx.write() as conn:
             r = conn.execute(select(t.users).where(t.users.c.name == name)).first()
-            if r is None or not r.active or r.pin_hash is None:
+            if r is not None and not r.active:
+                raise AuthError(f"{name} is deactivated and cannot sign in; a manager can "
+                                "reactivate them")
+            if r is None or r.pin_hash is None:
                 raise AuthError("unknown user or wrong PIN")
             if r.locked_until and _parse_time(r.locked_until) > now:
                 wait = int((_parse_time(r.locked_until) - now).total_seconds()) + 1
