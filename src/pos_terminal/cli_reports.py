@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,19 @@ from pos_terminal.errors import InputError
 
 # services.reports.REPORTS; spelt out so that building the parser imports no SQLAlchemy
 KINDS = ("x", "z", "sales", "hourly", "daily", "departments", "movers", "stock", "low-stock",
-         "shrinkage", "tax")
+         "shrinkage", "tax", "overrides")
 
 
 def add_parsers(sub: Any, cmd: Any) -> None:
-    sp = cmd("report", cmd_report, "print a report, or write it as CSV")
+    sp = cmd("report", cmd_report, "print a report, or write it as CSV or JSON; 'overrides' "
+             "is the till's shrinkage view: voids, price overrides, discounts, no-sale opens, "
+             "refunds and paid in/out by cashier and day, counted and valued")
     sp.add_argument("kind", choices=KINDS)
     sp.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (local)")
     sp.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (default today)")
     sp.add_argument("--csv", metavar="FILE", help="write the rows as CSV ('-' for stdout)")
+    sp.add_argument("--json", action="store_true",
+                    help="print the report as JSON (money in minor units, with the currency)")
     sp.add_argument("--shift", type=int, help="the shift number of a Z report (default last)")
     sp.add_argument("--limit", type=int, default=20, help="rows of the movers lists")
     sp.add_argument("--print", dest="to_printer", action="store_true",
@@ -50,6 +55,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         table = app.reports.shift_table(result) if isinstance(result, ShiftReport) else result
         cur = app.settings.currency
         rows = table.formatted(cur)
+    if args.json:
+        print(json.dumps(as_json(table, cur.code), ensure_ascii=False, indent=1))
+        return 0
     if args.csv:
         write_csv(args.csv, table.columns, rows)
         if args.csv != "-":
@@ -89,6 +97,13 @@ def _to_paper(app: Any, args: argparse.Namespace, result: Any, period: Any) -> i
     print(f"{args.kind} report queued for the receipt printer (print job {job}); the "
           "register's print worker prints it")
     return 0
+
+
+def as_json(table: Any, currency: str) -> dict[str, Any]:
+    """A report for scripts: its rows as objects of plain values (money in minor units)."""
+    return {"title": table.title, "currency": currency, "columns": list(table.columns),
+            "money": list(table.money), "notes": list(table.notes),
+            "rows": [dict(zip(table.columns, r, strict=True)) for r in table.rows]}
 
 
 def write_csv(dest: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

@@ -23,7 +23,8 @@ from pos_terminal.services.reports import REPORTS, Period, ReportService, Table
 from pos_terminal.services.shifts import ShiftReport
 
 KINDS = REPORTS
-PERIOD_DAYS = {"daily": 30, "movers": 30, "shrinkage": 30}  # default days when --from is left out
+# default days when --from is left out
+PERIOD_DAYS = {"daily": 30, "movers": 30, "shrinkage": 30, "overrides": 30}
 REFERENCE_PREFIX = "table:"
 
 
@@ -47,9 +48,12 @@ SPECS: dict[str, Spec] = {
     "shrinkage": Spec(("kind", "reason"), ("units", "value_at_cost"), group="department",
                       heading="Kind / reason"),
     "tax": Spec(("class", "rate"), ("base", "tax"), heading="Class"),
+    "overrides": Spec(("cashier", "what"), ("count", "value"), group="day",
+                      heading="Cashier / action"),
 }
 HEADERS = {"on_hand": "on hand", "value_at_cost": "at cost", "suggested_order": "order",
-           "net": "net", "units": "units", "sales": "sales", "base": "base", "tax": "tax"}
+           "net": "net", "units": "units", "sales": "sales", "base": "base", "tax": "tax",
+           "count": "count", "value": "value"}
 GROUPS = {"top": "Top movers", "slow": "Slow movers"}
 
 
@@ -77,6 +81,8 @@ def run(reports: ReportService, kind: str, period: Period, limit: int = 20
         return reports.shrinkage(period)
     if kind == "tax":
         return reports.tax(period)
+    if kind == "overrides":
+        return reports.overrides(period)
     raise InputError(f"unknown report {kind!r}; one of {', '.join(KINDS)}")
 
 

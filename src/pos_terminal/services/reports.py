@@ -1,6 +1,7 @@
 """Reports a store owner acts on: sales by hour/day/department, movers, stock and its value,
-low stock, shrinkage, tax, and X/Z. Each is a ``Table`` (columns + rows of plain values) that
-the window charts, the CLI prints or writes as CSV, and the printer prints where it fits.
+low stock, shrinkage, tax, overrides (the till's shrinkage view), and X/Z. Each is a
+``Table`` (columns + rows of plain values) that the window charts, the CLI prints or writes as
+CSV or JSON, and the printer prints where it fits.
 
 Every figure is computed by SQL over indexed columns (no Python loops over the ledger);
 periods are local calendar days turned into UTC bounds, since timestamps are stored in UTC.
@@ -16,14 +17,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from pos_terminal.domain.controls import COUNTED
+from pos_terminal.domain.controls import COUNTED, REPORTED, label
 from pos_terminal.domain.money import Currency
 from pos_terminal.errors import InputError, RuleError
 from pos_terminal.services.context import Context
 from pos_terminal.services.shifts import ShiftReport, ShiftService
 
 REPORTS = ("x", "z", "sales", "hourly", "daily", "departments", "movers", "stock", "low-stock",
-           "shrinkage", "tax")
+           "shrinkage", "tax", "overrides")
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,37 @@ class ReportService:
         return Table(f"Shrinkage, {period.label}",
                      ("department", "kind", "reason", "units", "value_at_cost"), rows,
                      money=("value_at_cost",))
+
+    def overrides(self, period: Period) -> Table:
+        """The till's shrinkage view: audited overrides (voids, price overrides, discounts,
+        no-sale opens, refunds, paid in/out, …) counted and valued per local day, cashier and
+        action, with who approved them (when not the cashier). Training never counts."""
+        mod = _offset_modifier()
+        actions = ", ".join(f"'{a}'" for a in REPORTED)
+        sql = (f"SELECT date(a.at, '{mod}') AS day, coalesce(u.name, '?') AS who, a.action, "
+               "count(*), coalesce(sum(a.value), 0), "
+               "coalesce(group_concat(DISTINCT p.name), '') "
+               "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
+               "LEFT JOIN users p ON p.id = a.approver_id AND a.approver_id != a.user_id "
+               f"WHERE a.training = 0 AND a.action IN ({actions}) "
+               "AND a.at >= :lo AND a.at < :hi "
+               "GROUP BY day, who, a.action ORDER BY day, who, a.action")
+        with self.ctx.read() as conn:
+            rows = [(day, who, action, label(action), n, value, approvers)
+                    for day, who, action, n, value, approvers
+                    in self._rows(conn, sql, lo=period.lo, hi=period.hi)]
+        t = Table(f"Overrides by cashier and day, {period.label}",
+                  ("day", "cashier", "action", "what", "count", "value", "approved_by"), rows,
+                  money=("value",))
+        totals: dict[str, tuple[int, int]] = {}
+        for r in rows:
+            n, v = totals.get(r[2], (0, 0))
+            totals[r[2]] = (n + r[4], v + r[5])
+        cur = self.ctx.settings.currency
+        if totals:
+            t.notes.append("in all: " + "; ".join(
+                f"{label(a).lower()} {n} ({cur.format(v)})" for a, (n, v) in totals.items()))
+        return t
 
     def tax(self, period: Period) -> Table:
         sql = ("SELECT tax_code, rate_ppm, sum(base), sum(tax) FROM agg_tax_hour "

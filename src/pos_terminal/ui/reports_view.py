@@ -37,10 +37,11 @@ if TYPE_CHECKING:
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CHARTED = {"Sales by hour": "hour", "Sales by day": "day", "Sales by department": "department"}
 KINDS = ("Sales by hour", "Sales by day", "Sales by department", "Top and slow movers",
-         "Stock on hand", "Low stock", "Shrinkage", "Tax summary", "X report")
+         "Stock on hand", "Low stock", "Shrinkage", "Tax summary", "X report",
+         "Overrides (voids, discounts, refunds, paid outs)")
 # the same reports by their ``pos-terminal report`` names (services/report_printing.py)
 PRINT_NAMES = dict(zip(KINDS, ("hourly", "daily", "departments", "movers", "stock",
-                               "low-stock", "shrinkage", "tax", "x"), strict=True))
+                               "low-stock", "shrinkage", "tax", "x", "overrides"), strict=True))
 GRID_ROWS = 2000  # the table shows this many rows (a million-product stock list would stall
 # the window); CSV export and the printer get the report itself
 
@@ -115,6 +116,7 @@ class ReportsView(QDialog):
             "Shrinkage": lambda: r.shrinkage(period),
             "Tax summary": lambda: r.tax(period),
             "X report": r.x,
+            KINDS[-1]: lambda: r.overrides(period),
         }
         if name in CHARTED:
             return lambda: r.sales_by(CHARTED[name], period)
