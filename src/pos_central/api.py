@@ -146,12 +146,8 @@ def create_app(engine: Engine) -> FastAPI:
     @app.post(f"{P}/admin/catalog")
     async def import_catalog(request: Request, _: Adm, currency: Currency = None
                              ) -> dict[str, Any]:
-        raw = await _read(request, MAX_CSV_BYTES)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise BadInput("the catalog file is not UTF-8 text", "csv") from exc
-        got = await run_in_threadpool(catalog.import_csv, engine, text, currency)
+        raw = await _read(request, MAX_CSV_BYTES)  # bytes: encoding found as at the register
+        got = await run_in_threadpool(catalog.import_csv, engine, raw, currency)
         return got.to_json()
 
     @app.put(P + "/admin/products/{sku}/price")

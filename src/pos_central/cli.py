@@ -86,13 +86,12 @@ def cmd_import_catalog(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise BadInput(f"cannot read {path}: {reason}", "file") from exc
+        data = path.read_bytes()  # the catalog reader finds the encoding (as the register's)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}", "file") from exc
     engine = _engine(args)
     try:
-        got = catalog.import_csv(engine, text, args.currency)
+        got = catalog.import_csv(engine, data, args.currency)
     finally:
         engine.dispose()
     print(f"imported {got.created + got.updated + got.unchanged} products ({got.created} new, "

@@ -178,8 +178,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _app(args) as app:
         sysuser = app.users.system_user()
         r = app.catalog.import_csv(Path(args.file), user_id=sysuser.id)
-    print(f"imported {r.created + r.updated} products ({r.created} new, {r.updated} updated), "
-          f"{r.barcodes} barcodes")
+    print(f"catalog imported: {r.summary()} ({r.file}); {r.barcodes} barcodes written")
     return 0
 
 

@@ -91,3 +91,20 @@ def test_stock_across_stores_for_admins(world: World) -> None:
     assert got == {"sku": "100001", "name": "Still Water 0.5 l", "known": True,
                    "on_hand": {"S1": 12, "S2": 0}, "total": 12}
     assert world.admin.get("/admin/stock/999").status_code == 404
+
+
+def test_the_central_reads_catalog_files_as_the_register_does(world: World) -> None:
+    """Same reader as the register: Windows-1252, ';' and decimal commas, refusals by line."""
+    cp = "sku;name;tax_class;price\nW1;Crème brûlée „fine“;STD;3,10\n".encode("cp1252")
+    got = world.admin.post("/admin/catalog", content=cp).json()
+    assert got["created"] == 1
+    page = world["S1/R1"].client.get("/catalog", params={"since": 3}).json()["products"]
+    assert [(p["sku"], p["name"], p["price"]) for p in page] == [
+        ("W1", "Crème brûlée „fine“", 310)]
+    for bad, words in [(b"sku,name,tax_class,price\nW2,Tea,STD,2,50\n",
+                        "line 2: 5 fields, but the header has 4"),
+                       (b"sku;name;tax_class;price\nW2;Tea;STD;1,234\n", "line 2: price"),
+                       (b"sku,name,tax_class,price\nW2,T\x81,STD,1.00\n", "line 2: byte 0x81")]:
+        r = world.admin.post("/admin/catalog", content=bad)
+        assert r.status_code == 422 and r.json()["field"] == "csv"
+        assert any(words in p for p in r.json()["problems"]), r.json()

@@ -55,6 +55,14 @@ def test_setting_up_a_store(central_db_url: str, tmp_path: Path) -> None:
     bad.write_text("sku,name,tax_class,price\nA,x,STD,abc\nB,y,STD,1\nC,z,XX,1\n")
     fails(db, "import-catalog", str(bad), words="line 2")
     fails(db, "import-catalog", str(tmp_path / "missing.csv"), words="cannot read")
+    semi = tmp_path / "semi.csv"  # the register's reader: Windows-1252, ';', decimal comma
+    semi.write_bytes("sku;name;tax_class;price\n100009;Café crème;STD;2,50\n".encode("cp1252"))
+    assert "imported 1 products (1 new, 0 changed, 0 unchanged)" in ok(
+        db, "import-catalog", str(semi))
+    assert "Café crème" in ok(db, "stock", "100009")
+    comma = tmp_path / "comma.csv"
+    comma.write_bytes(b"sku,name,tax_class,price\n100010,Tea,STD,2,50\n")
+    fails(db, "import-catalog", str(comma), words="line 2: 5 fields, but the header has 4")
 
     with running_central(db) as central:
         r = httpx.post(central.api + "/enroll", json={"code": code}, trust_env=False)

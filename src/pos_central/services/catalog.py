@@ -64,8 +64,10 @@ def _bump(conn: Connection, n: int) -> int:
     ).scalar_one())
 
 
-def import_csv(engine: Engine, text: str, currency: str | None = None) -> ImportResult:
-    """Import a catalog in the register's CSV format: every row or none."""
+def import_csv(engine: Engine, data: bytes | str, currency: str | None = None) -> ImportResult:
+    """Import a catalog in the register's CSV format: every row or none. ``data`` is the file
+    as stored (bytes: its encoding, delimiter and decimal separator are found the way the
+    register finds them, ``domain/catalog_csv``) or text already decoded."""
     from pos_terminal.domain import catalog_csv
     from pos_terminal.domain.money import Currency
     from pos_terminal.errors import InputError
@@ -74,11 +76,13 @@ def import_csv(engine: Engine, text: str, currency: str | None = None) -> Import
         cur_code = _currency(conn, currency)
         tax = set(conn.execute(select(t.tax_classes.c.code)).scalars().all())
         try:
-            specs = catalog_csv.parse(text, Currency.of(cur_code), tax)
+            cur = Currency.of(cur_code)
+            specs = (catalog_csv.read(data, cur, tax).products if isinstance(data, bytes)
+                     else catalog_csv.parse(data, cur, tax))
         except catalog_csv.CatalogFileError as exc:
             raise CatalogRejected(exc.problems) from exc
-        except InputError as exc:  # pragma: no cover - parse raises CatalogFileError
-            raise CatalogRejected([str(exc)]) from exc
+        except InputError as exc:  # an unknown currency (--currency)
+            raise BadInput(str(exc), "currency") from exc
         rows = {s.sku: {
             "name": s.name, "variant": s.variant, "product_group": s.group,
             "department": s.department, "vendor": s.vendor, "tax_class": s.tax_class,

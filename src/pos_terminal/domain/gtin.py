@@ -5,7 +5,8 @@ from __future__ import annotations
 
 def check_digit(payload: str) -> str:
     """The GS1 mod-10 check digit for a payload of digits (weights 3,1,3,... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(payload)))
+    digits = [int(d) for d in payload]
+    total = 3 * sum(digits[-1::-2]) + sum(digits[-2::-2])
     return str((10 - total % 10) % 10)
 
 

@@ -23,6 +23,13 @@ class Context:
             yield conn
 
     @contextmanager
+    def background_write(self) -> Iterator[Connection]:
+        """A write that lets every other writer of this register go first (a catalog import's
+        chunks): see ``db.uow.WriteGate``."""
+        with transaction(self.engine, write=True, background=True) as conn:
+            yield conn
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         with transaction(self.engine, write=False) as conn:
             yield conn

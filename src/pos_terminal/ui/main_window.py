@@ -41,7 +41,7 @@ from pos_terminal.ui.receiving_screen import ReceivingScreen
 from pos_terminal.ui.returns_screen import ReturnsScreen
 from pos_terminal.ui.sale_screen import SaleScreen
 from pos_terminal.ui.stock_dialogs import LowStockBadge, open_stock_dialog
-from pos_terminal.ui.tasks import Runner
+from pos_terminal.ui.tasks import Progress, Runner
 from pos_terminal.ui.transfer_screens import TransferInScreen, TransferOutScreen
 from pos_terminal.ui.widgets import set_role
 
@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.app = app
         self.runner = Runner(self)
+        self.background = Runner(self, "pos-import")  # long jobs: the till never waits on them
         self.bridge = bridge or DeviceBridge(self)
         self.user: User | None = None
         self.training = False
@@ -300,26 +301,42 @@ class MainWindow(QMainWindow):
         TextDialog(self, f"Quarantined sync events ({len(events)})", text).exec()
 
     def import_catalog(self) -> None:
-        """Long work off the GUI thread, with a busy progress dialog meanwhile."""
-        path, _ = QFileDialog.getOpenFileName(self, "Catalog file", "", "CSV (*.csv)")
+        """The import runs on a thread of its own (its writes let sales go first), so the till
+        keeps selling; a dialog that does not take the keyboard shows rows done / total."""
+        path, _ = QFileDialog.getOpenFileName(self, "Catalog file", "", "CSV (*.csv *.txt)")
         if not path:
             return
-        progress = QProgressDialog("Importing the catalog…", "", 0, 0, self)
+        progress = QProgressDialog("Reading the catalog file…", "", 0, 0, self)
+        progress.setWindowTitle("Catalog import")
         progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        progress.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        progress.setWindowFlag(Qt.WindowType.WindowDoesNotAcceptFocus)
+        progress.setWindowModality(Qt.WindowModality.NonModal)
+        progress.setMinimumDuration(0)
         progress.show()
+        self.activateWindow()  # the keyboard and the scanner stay with the till
+        rows = Progress(progress)
+
+        def step(value: tuple[int, int]) -> None:
+            done, total = value
+            progress.setMaximum(total)
+            progress.setValue(done)
+            progress.setLabelText(f"Importing the catalog: {done:,} / {total:,} rows")
+
+        rows.changed.connect(step)
 
         def done(r: Any) -> None:
             progress.close()
-            self.sale.message.info(f"catalog imported: {r.created} new, {r.updated} updated")
+            self._current_message().info(f"catalog imported: {r.summary()}")
 
         def failed(exc: BaseException) -> None:
             progress.close()
             self.fail(exc)
 
         user_id = self.user.id if self.user else None
-        self.runner.run(lambda: self.app.catalog.import_csv(Path(path), user_id=user_id), done,
-                        failed)
+        self.background.run(lambda: self.app.catalog.import_csv(
+            Path(path), user_id=user_id, progress=rows.report), done, failed)
 
     def x_report(self) -> None:
         cash_dialogs.x_report(self)  # blind for a cashier
@@ -355,5 +372,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()
         self.runner.shutdown()
+        self.background.shutdown()
         super().closeEvent(event)
 

@@ -2,7 +2,8 @@
 
 One worker thread serialises everything that touches the database (scans stay in scan order);
 results and errors come back through a queued signal, so widgets are only touched by the GUI
-thread.
+thread. A long job (a catalog import) gets a Runner of its own, so the till's work never queues
+behind it, and reports how far it got through a ``Progress``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ class Runner(QObject):
     _finished = Signal(object)  # an _Outcome
     busy_changed = Signal(int)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, name: str = "pos-db") -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pos-db")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._pending = 0
         self._closed = False
         self._finished.connect(self._deliver)
@@ -71,3 +72,12 @@ class Runner(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+class Progress(QObject):
+    """``report(done, total)`` from a worker thread; ``changed`` delivers it on the GUI thread."""
+
+    changed = Signal(object)  # (done, total): one object, never a bare None (see _Outcome)
+
+    def report(self, done: int, total: int) -> None:
+        self.changed.emit((done, total))
