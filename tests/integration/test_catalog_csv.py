@@ -242,3 +242,19 @@ def test_a_reimport_touches_only_changed_rows_and_says_so(
     now = dict(db.execute("select sku, updated_at from products where sku like 'R%'"))
     assert [s for s in stamps if now[s] != stamps[s]] == ["R3"]  # nothing else was written
     assert product(data_dir, capsys, "R3")["price"] == "3.60"
+
+
+def test_the_stores_decimal_separator_reads_what_the_file_leaves_open(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store with a locale (de_DE: decimal comma) reads '1.234' alone as 1234.00; a file that
+    shows its own separator is read by it."""
+    cfg = data_dir / "config.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        "[store]\n", '[store]\nlocale = "de_DE"\n', 1), encoding="utf-8")
+    imported(data_dir, tmp_path, capsys, b"sku;name;tax_class;price\nG1;Kiste;STD;1.234\n")
+    assert product(data_dir, capsys, "G1")["price"] == "1234.00"
+    assert "more than 2 decimal places" in refused(
+        data_dir, tmp_path, capsys, b"sku;name;tax_class;price\nG2;X;STD;1,234\n")
+    imported(data_dir, tmp_path, capsys, b"sku,name,tax_class,price\nG3,Y,STD,0.99\n")
+    assert product(data_dir, capsys, "G3")["price"] == "0.99"  # the file's own point

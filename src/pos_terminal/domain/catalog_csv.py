@@ -16,10 +16,12 @@ How a file is read (``read``), so that what a spreadsheet saved is what gets imp
   columns.
 - **amounts** are exact integers of minor units. The decimal separator is one per file, found
   from its amounts (``2,50`` or ``2.50``; ``1.234,50`` and ``1,234.50`` with a thousands
-  separator; spaces, no-break spaces and apostrophes group thousands too). An amount that could
-  be read both ways (``1,234`` in a file with no other clue), a second decimal separator, more
-  decimals than the currency has, or another currency's sign is refused naming the line; the
-  store currency's sign or code (``€2,50``, ``2.50 EUR``) is allowed.
+  separator; spaces, no-break spaces and apostrophes group thousands too); where the file's
+  amounts leave it open, the store's own decimal separator decides (its ``[store] locale``).
+  An amount that could still be read both ways (``1,234`` with no other clue), a second
+  decimal separator, more decimals than the currency has, or another currency's sign is
+  refused naming the line; the store currency's sign or code (``€2,50``, ``2.50 EUR``) is
+  allowed.
 - **rows**: a row with more or fewer fields than the header is refused naming its line (an
   unquoted ``2,50`` in a comma file is never shifted or cut); a quoted field may hold the
   delimiter, quotes and line breaks. Blank rows are skipped.
@@ -324,24 +326,27 @@ def _no_tick() -> None:
     pass
 
 
-def read(data: bytes, currency: Currency, tax_codes: set[str],
-         tick: Tick = _no_tick) -> CatalogFile:
+def read(data: bytes, currency: Currency, tax_codes: set[str], tick: Tick = _no_tick,
+         decimal: str | None = None) -> CatalogFile:
     """A catalog file as stored (bytes): decoded, split, checked; every row or none.
-    ``tick`` is called for every row (twice): a caller's chance to pace a long read."""
+    ``tick`` is called for every row (twice): a caller's chance to pace a long read.
+    ``decimal``: the store's decimal separator, when it has one (its locale), for a file whose
+    amounts do not show theirs (``1.234`` alone); the file's own amounts come first."""
     text, encoding = decode(data)
-    return _parse(text, currency, tax_codes, encoding, tick)
+    return _parse(text, currency, tax_codes, encoding, tick, decimal)
 
 
-def parse(text: str, currency: Currency, tax_codes: set[str],
-          tick: Tick = _no_tick) -> list[ProductSpec]:
+def parse(text: str, currency: Currency, tax_codes: set[str], tick: Tick = _no_tick,
+          decimal: str | None = None) -> list[ProductSpec]:
     """A catalog already in text (the demo catalog); the same rules as ``read``."""
-    return _parse(text.removeprefix("\ufeff"), currency, tax_codes, "UTF-8", tick).products
+    return _parse(text.removeprefix("\ufeff"), currency, tax_codes, "UTF-8", tick,
+                  decimal).products
 
 
-def _parse(text: str, cur: Currency, tax_codes: set[str], encoding: str,
-           tick: Tick) -> CatalogFile:
+def _parse(text: str, cur: Currency, tax_codes: set[str], encoding: str, tick: Tick,
+           store_decimal: str | None) -> CatalogFile:
     delim, _, rows, problems = _rows(text, tick)
-    decimal = _file_decimal(rows, cur)
+    decimal = _file_decimal(rows, cur) or store_decimal
     specs: list[ProductSpec] = []
     skus: dict[str, int] = {}
     keys: dict[str, int] = {}

@@ -247,7 +247,9 @@ class CatalogService:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
         with self.ctx.read() as conn:
             tax_codes = set(repo.tax_class_ids(conn))
-        file = catalog_csv.read(data, self.ctx.settings.currency, tax_codes, _Pace())
+        s = self.ctx.settings
+        file = catalog_csv.read(data, s.currency, tax_codes, _Pace(),
+                                s.decimal_separator if s.locale else None)
         result = self._apply(file.products, opening_stock, user_id, progress)
         return replace(result, file=file.describe())
 
@@ -257,7 +259,9 @@ class CatalogService:
     ) -> ImportResult:
         with self.ctx.read() as conn:
             tax_codes = set(repo.tax_class_ids(conn))
-        specs = catalog_csv.parse(text, self.ctx.settings.currency, tax_codes, _Pace())
+        s = self.ctx.settings
+        specs = catalog_csv.parse(text, s.currency, tax_codes, _Pace(),
+                                  s.decimal_separator if s.locale else None)
         return self._apply(specs, opening_stock, user_id, progress)
 
     def _apply(self, specs: list[catalog_csv.ProductSpec], opening_stock: bool,
