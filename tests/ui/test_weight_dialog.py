@@ -87,7 +87,7 @@ def scale(tmp_path) -> Iterator[ScaleEmulator]:  # type: ignore[no-untyped-def]
 def bridge(scale: ScaleEmulator, parent: QWidget) -> Iterator[DeviceBridge]:
     b = DeviceBridge(parent)
     worker = ScaleWorker(ScaleSettings(protocol="toledo", port=scale.path, poll_ms=50,
-                                       timeout_ms=300, reconnect_seconds=0.1),
+                                       timeout_ms=1000, reconnect_seconds=0.1),
                          b.on_scale_reading)
     b.scale_attached = True
     worker.start()

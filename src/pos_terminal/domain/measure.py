@@ -55,6 +55,8 @@ MEASURES = {
     "g": Measure("g", "kg", "weight", "grams"),
     "ml": Measure("ml", "l", "volume", "millilitres"),
 }
+# base unit -> (big unit, base units in one, what it measures): a plain view of MEASURES
+UNITS = {u: (m.big, m.factor, m.kind) for u, m in MEASURES.items()}
 # Spellings a person may type, per base unit: each to its number of base units.
 _UNITS = {
     "g": {"kg": 1000, "kilo": 1000, "kilos": 1000, "g": 1, "gr": 1},
@@ -192,6 +194,6 @@ def format_quantity(qty: int, unit: str, fmt: MeasureFormat = DOT) -> str:
 
 
 __all__ = [
-    "DOT", "MAX_MEASURED", "MEASURES", "Default", "Measure", "MeasureFormat", "example",
+    "DOT", "MAX_MEASURED", "MEASURES", "UNITS", "Default", "Measure", "MeasureFormat", "example",
     "format_measure", "format_quantity", "measure_of", "parse_measure",
 ]

@@ -321,9 +321,13 @@ class ScalePort:
 
 # -- the worker --------------------------------------------------------------------------------
 class ScaleWorker:
-    """A scale read in a daemon thread; ``on_reading`` gets every change of reading (and the
-    first one after each (re)connect) in that thread — it must not touch widgets. After an
-    unplug it reports ``NO_ANSWER`` and reopens the port every ``reconnect_seconds``."""
+    """A scale read in a daemon thread; ``on_reading`` gets every change of reading, the first
+    one after each (re)connect, and the same reading again at least every ``repeat_s`` (a
+    listener that came late is never left without one), in that thread — it must not touch
+    widgets. After an unplug it reports ``NO_ANSWER`` and reopens the port every
+    ``reconnect_seconds``."""
+
+    repeat_s = 1.0
 
     def __init__(self, settings: ScaleSettings,
                  on_reading: Callable[[ScaleReading], None]) -> None:
@@ -332,6 +336,7 @@ class ScaleWorker:
         self.latest = ScaleReading(ScaleState.NO_ANSWER, detail="not read yet")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._sent_at = 0.0
 
     @property
     def running(self) -> bool:
@@ -378,8 +383,11 @@ class ScaleWorker:
     def _report(self, reading: ScaleReading, force: bool = False) -> None:
         before = self.latest
         self.latest = reading
-        if not force and replace(before, raw=b"") == replace(reading, raw=b""):
+        now = time.monotonic()
+        if (not force and replace(before, raw=b"") == replace(reading, raw=b"")
+                and now - self._sent_at < self.repeat_s):
             return
+        self._sent_at = now
         try:
             self.on_reading(reading)
         except Exception:  # a faulty callback must not kill the reader

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
 
@@ -75,6 +75,9 @@ class WeightDialog(QDialog):
         if self.bridge is not None:
             self.bridge.scale_reading.connect(self._show_reading)
             self._show_reading(self.bridge.scale_latest)
+            # A reading already on its way to the bridge when this dialog connected reaches the
+            # bridge only: look again once the queued signals before this one are delivered.
+            QTimer.singleShot(0, self._catch_up)
         self.field.setFocus()
         self.setMinimumWidth(520)
 
@@ -88,6 +91,12 @@ class WeightDialog(QDialog):
         self.scale_label.setText(reading.message(self._weight))
         set_role(self.scale_label, "title" if reading.usable else "muted")
         self.adjustSize()
+
+    def _catch_up(self) -> None:
+        if self.bridge is not None and self._listening:
+            latest = self.bridge.scale_latest
+            if latest is not None and latest is not self.reading:
+                self._show_reading(latest)
 
     def _weight(self, grams: int) -> str:
         return format_measure(grams, self.unit, self.measure)
