@@ -32,6 +32,12 @@ def parse_code_qty(text: str) -> tuple[str, int]:
     """``CODE`` or ``CODExQTY`` (also ``CODE*QTY``) into (code, count)."""
     m = _CODE_QTY.match(text.strip())
     if not m:
+        amount = _CODE_AMOUNT.match(text.strip())
+        if amount and re.search(r"[.,]|(kg|g|l|ml)$", amount.group(2).lower()):
+            # a weight with a unit or decimals, where whole base units are taken
+            raise QuantityError(
+                f"{text}: give a whole number here — pieces, or grams / ml for goods sold by "
+                f"weight or volume (e.g. {amount.group(1)}x1500 for 1.5 kg)")
         return text.strip(), 1
     qty = int(m.group(2))
     if qty <= 0:

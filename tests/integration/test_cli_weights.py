@@ -136,3 +136,15 @@ def test_a_scale_label_needs_no_weight(data_dir: Path, capsys: pytest.CaptureFix
     assert sold_qty(data_dir, json.loads(out)["receipt_no"]) == [(1234, 3073)]
     rc, _, err = run(capsys, data_dir, "sell", f"{label}x2kg", "--pay", "cash")
     assert rc != 0 and "label already gives" in err
+
+
+@pytest.mark.parametrize("args", [
+    ["transfer", "send", "--to", "S2", f"{BANANAS}x1.5kg"],
+    ["po", "draft", "--vendor", "V1", f"{BANANAS}x1,5"],
+])
+def test_commands_taking_base_units_say_so(data_dir: Path, capsys: pytest.CaptureFixture[str],
+                                           args: list[str]) -> None:
+    before = counts(data_dir)
+    rc, _, err = run(capsys, data_dir, *args)
+    assert rc != 0 and "give a whole number here" in err and f"{BANANAS}x1500" in err
+    assert counts(data_dir) == before
