@@ -144,7 +144,7 @@ def test_full_shift(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyp
     qtbot.keyClicks(w.returns.receipt_field, receipt)
     qtbot.keyClick(w.returns.receipt_field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.returns.table.rowCount() == 2)
-    w.returns.table.cellWidget(1, 3).setValue(1)
+    w.returns.table.cellWidget(1, 4).setValue(1)  # the "Return now" column
     shot(w, "returns")
     w.returns.refund()
     qtbot.waitUntil(lambda: w.returns.refund_label.text().startswith("Refund"))

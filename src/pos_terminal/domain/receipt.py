@@ -345,8 +345,11 @@ def _qty(page: _Page, qty: int, unit: str) -> str:
     return format_quantity(qty, unit, page.measure)
 
 
-def _per(price_per: int, unit: str) -> str:
-    """The unit a measured price is given for: "/kg", "/100 g", "/l"."""
+def per_unit(price_per: int, unit: str) -> str:
+    """What a price is given for, after the amount: "" (a piece), "/6 pcs", "/kg", "/100 g",
+    "/l" (the receipt and the returns screen)."""
+    if unit == "each":
+        return "" if price_per == 1 else f"/{price_per} pcs"
     big = {"g": "kg", "ml": "l"}.get(unit)
     if big and price_per == 1000:
         return f"/{big}"
@@ -525,7 +528,7 @@ def _sale_line(page: _Page, cur: Currency, ln: SaleLine, letter: str,
     if ln.unit != "each":
         # Weighed or measured: "1.250 kg × 2.99/kg".
         page.wrapped(name)
-        per = _per(ln.price_per, ln.unit)
+        per = per_unit(ln.price_per, ln.unit)
         page.pair(f"  {_qty(page, ln.qty, ln.unit)} × {cur.format(ln.price)}{per}", right)
     elif ln.qty == 1 and ln.price_per == 1:
         page.pair(name, right)

@@ -9,11 +9,19 @@ A line's refund is its remaining paid total times the returned share of its rema
 quantity, rounded half away from zero, so returning everything refunds exactly what was paid.
 Restocked items go back on hand through a ``return`` movement; items not restocked (broken,
 unsellable) move no stock.
+
+The returns screen asks :meth:`ReturnService.scan` what a scanned or typed code is — a receipt
+of this store (``S1-R1-000123``, or its barcode) or an item barcode (then the recent sales that
+still have it to return) — and :meth:`ReturnService.preview_lines` /
+:meth:`ReturnService.preview_blind` what a return would refund, computed by the very code that
+posts it, before the cashier confirms.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -25,9 +33,16 @@ from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.money import round_div
 from pos_terminal.domain.refunds import TenderLeft, check, plan, refund_kind
+from pos_terminal.domain.scan import DEFAULT_RULES, BarcodeRules, split_aim
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, plain_text, settle
-from pos_terminal.errors import ApprovalRequired, InputError, NotFoundError, RuleError
-from pos_terminal.services.catalog import resolve
+from pos_terminal.errors import (
+    ApprovalRequired,
+    BarcodeError,
+    InputError,
+    NotFoundError,
+    RuleError,
+)
+from pos_terminal.services.catalog import resolve, resolve_scan
 from pos_terminal.services.context import Context
 from pos_terminal.services.shifts import OPEN_SHIFT
 from pos_terminal.services.users import approves_alone, check_approval, write_audit
@@ -48,10 +63,93 @@ class SoldLine:
     refunded_tax: int
     cost: int | None
     variant: str = ""
+    unit: str = "each"  # each | g | ml: qty, returned and returnable are in these base units
+    price: int = 0  # the unit price it was sold at, per ``price_per`` base units
+    price_per: int = 1
 
     @property
     def returnable(self) -> int:
         return self.qty - self.returned
+
+
+# A document number this register prints: STORE-REGISTER-[T][R|D]NNNNNN (checkout, returns,
+# deposits); R is a refund slip, D an empties slip or voucher, T training.
+DOCUMENT_NO = re.compile(
+    r"^(?P<store>[A-Za-z0-9]+)-(?P<register>[A-Za-z0-9]+)-(?P<training>[Tt]?)(?P<kind>[RrDd]?)"
+    r"(?P<n>[0-9]{6,})$")
+RECENT_DAYS = 90  # an item scanned at returns is looked for on sales this recent
+
+
+@dataclass(frozen=True)
+class ReceiptScan:
+    """A scanned or typed sale receipt: its lines with what is left to return."""
+
+    receipt_no: str
+    sale_id: str
+    training: bool
+    completed_at: str
+    lines: tuple[SoldLine, ...]
+
+
+@dataclass(frozen=True)
+class SaleOfItem:
+    """A recent sale that still has some of an item to return."""
+
+    receipt_no: str
+    completed_at: str
+    returnable: int  # base units of the item left to return on it
+    unit: str
+
+
+@dataclass(frozen=True)
+class ItemScan:
+    """A scanned item barcode (not a receipt): the product and where it was sold lately."""
+
+    code: str  # what to look it up by again (the barcode without AIM prefix, or its SKU)
+    product_id: int
+    sku: str
+    name: str
+    variant: str
+    unit: str
+    pack: int
+    quantity: int  # base units one scan stands for (a pack, a label's weight); 0: weigh it
+    price: int  # today's price per ``price_per`` base units
+    price_per: int
+    sales: tuple[SaleOfItem, ...]  # newest first
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.variant}".strip()
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What a return would refund: each picked line's amount (by line number on the receipt,
+    by row for a blind return), the deposits given back, and the total."""
+
+    amounts: dict[int, int]
+    deposits: int
+    total: int
+
+
+def bump(lines: tuple[SoldLine, ...], picks: dict[int, int], product_id: int,
+         qty: int) -> tuple[dict[int, int], int]:
+    """An item scanned on a loaded receipt: ``qty`` more of it to return, on the first of its
+    lines with some left. Returns the new picks and the line number that changed; raises
+    ``RuleError`` when the receipt has none of it left."""
+    mine = [ln for ln in lines if ln.product_id == product_id]
+    if not mine:
+        raise RuleError("not on this receipt")
+    for ln in mine:
+        room = ln.returnable - picks.get(ln.line_no, 0)
+        if room > 0:
+            add = room if qty <= 0 else min(room, qty)  # a weighed item without a weight: all
+            return {**picks, ln.line_no: picks.get(ln.line_no, 0) + add}, ln.line_no
+    raise RuleError("all of it is already marked to return (or was returned before)")
+
+
+# A return row: sale line id (None blind), product id, sku, qty, amount, tax, unit cost.
+_Row = tuple[int | None, int, str, int, int, int, int | None]
 
 
 @dataclass(frozen=True)
@@ -89,7 +187,8 @@ def sold_lines(conn: Connection, sale_id: str) -> list[SoldLine]:
     rows = conn.execute(
         select(sl.c.id, sl.c.line_no, sl.c.product_id, sl.c.sku, sl.c.name, sl.c.qty,
                func.coalesce(back.c.q, 0), sl.c.total, func.coalesce(back.c.a, 0), sl.c.tax,
-               func.coalesce(back.c.x, 0), t.products.c.cost, sl.c.variant)
+               func.coalesce(back.c.x, 0), t.products.c.cost, sl.c.variant, sl.c.unit,
+               sl.c.price, sl.c.price_per)
         .join(t.products, t.products.c.id == sl.c.product_id)
         .outerjoin(back, back.c.sale_line_id == sl.c.id)
         .where(sl.c.sale_id == sale_id).order_by(sl.c.line_no)
@@ -139,6 +238,77 @@ class ReturnService:
             sale_id, training = self._sale(conn, receipt_no)
             return sale_id, training, sold_lines(conn, sale_id)
 
+    # -- what the returns screen scans ------------------------------------------------------
+    def scan(self, text: str, rules: BarcodeRules = DEFAULT_RULES,
+             days: int = RECENT_DAYS) -> ReceiptScan | ItemScan:
+        """A scanned or typed code at the returns screen: a receipt of this store, or an item.
+
+        A receipt number has the store's format (``S1-R1-000123``; its barcode is Code 128,
+        ``]C0`` when the scanner sends AIM identifiers); an item barcode is a GTIN (or a code
+        the catalog knows). Raises with what the code is and why it cannot be returned here.
+        """
+        symbology, body = split_aim(text.strip())
+        body = body.strip()
+        doc = DOCUMENT_NO.match(body)
+        if doc is not None and (symbology is None or symbology[1] != "E"):
+            return self._receipt_scan(body, doc)
+        with self.ctx.read() as conn:
+            try:
+                hit = resolve_scan(conn, text, rules)
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    f"{body[:40]} is neither a receipt number of this store (like "
+                    f"{self.ctx.settings.store}-{self.ctx.settings.register}-000123) nor an "
+                    "item the catalog knows; check the number") from exc
+            except BarcodeError as exc:
+                raise BarcodeError(f"{exc.message} (not a receipt number either)") from exc
+            item = hit.catalog_item
+            measured = item.unit != "each"
+            quantity = (hit.code.weight_g or 0) if measured else hit.quantity
+            code = hit.code.text if hit.code.keys else item.sku
+            return ItemScan(code, item.product_id, item.sku, item.name, item.variant, item.unit,
+                            item.pack, quantity, item.price, item.price_per,
+                            _sales_of(conn, item.product_id, days))
+
+    def _receipt_scan(self, number: str, doc: re.Match[str]) -> ReceiptScan:
+        s = self.ctx.settings
+        if doc["store"].upper() != s.store.upper():
+            raise RuleError(
+                f"{number} is a receipt of store {doc['store']}; this is store {s.store}: "
+                "return it there, or start a blind return (F6)")
+        if doc["kind"].upper() == "R":
+            raise RuleError(f"{number} is a refund slip, not a sale receipt: scan the receipt "
+                            "of the sale")
+        if doc["kind"].upper() == "D":
+            raise RuleError(f"{number} is an empties slip or voucher, not a sale receipt: "
+                            "scan the receipt of the sale")
+        with self.ctx.read() as conn:
+            r = conn.execute(
+                select(t.sales.c.id, t.sales.c.training, t.sales.c.completed_at,
+                       t.sales.c.receipt_no)
+                .where(t.sales.c.receipt_no.in_({number, number.upper()}))).first()
+            if r is None:
+                raise NotFoundError(
+                    f"unknown receipt {number}: not sold at this register (check the number; "
+                    "a receipt of another register of the store is returned there)")
+            lines = tuple(sold_lines(conn, r.id))
+            return ReceiptScan(r.receipt_no, r.id, bool(r.training), r.completed_at, lines)
+
+    # -- what a return would refund ---------------------------------------------------------
+    def preview_lines(self, receipt_no: str, picks: dict[int, int]) -> RefundPreview:
+        """What returning ``picks`` (line number → base units) of a receipt would refund."""
+        with self.ctx.read() as conn:
+            sale_id, _ = self._sale(conn, receipt_no)
+            rows, deposits, by_line = self._line_rows(conn, sale_id, receipt_no, picks)
+        return _preview(rows, deposits, by_line)
+
+    def preview_blind(self, items: list[tuple[str, int]],
+                      deposit_back: bool = True) -> RefundPreview:
+        """What a blind return of ``items`` (rows of code, count) would refund (row → amount)."""
+        with self.ctx.read() as conn:
+            rows, deposits, by_row = self._blind_rows(conn, items, deposit_back)
+        return _preview(rows, deposits, by_row)
+
     def _sale(self, conn: Connection, receipt_no: str) -> tuple[str, bool]:
         r = conn.execute(
             select(t.sales.c.id, t.sales.c.training).where(t.sales.c.receipt_no == receipt_no)
@@ -165,7 +335,7 @@ class ReturnService:
             sale_id, training = self._sale(conn, receipt_no)
             lines = sold_lines(conn, sale_id)
             left = {ln.sale_line_id: ln.returnable for ln in lines}
-            picks: list[tuple[SoldLine, int]] = []
+            picks: dict[int, int] = {}
             for code, count in items:
                 item = resolve(conn, code)
                 qty = check_quantity(count * item.pack if item.unit == "each" else count, item.unit)
@@ -176,7 +346,7 @@ class ReturnService:
                 for ln in mine:
                     take = min(want, left[ln.sale_line_id])
                     if take:
-                        picks.append((ln, take))
+                        picks[ln.line_no] = picks.get(ln.line_no, 0) + take
                         left[ln.sale_line_id] -= take
                         want -= take
                 if want:
@@ -186,15 +356,56 @@ class ReturnService:
                         f"cannot return {qty} of {item.name}: {sold} sold on {receipt_no}, "
                         f"{back} already returned"
                     )
-            rows = []
-            deposits: list[DepositBack] = []
-            for ln, q in _merge(picks):
-                amount = round_div((ln.total - ln.refunded) * q, ln.returnable)
-                tax = round_div((ln.tax - ln.refunded_tax) * q, ln.returnable)
-                rows.append((ln.sale_line_id, ln.product_id, ln.sku, q, amount, tax, ln.cost))
-                deposits += _deposit_refunds(conn, sale_id, ln, q)
+            rows, deposits, _ = self._line_rows(conn, sale_id, receipt_no, picks, lines)
             return self._post(conn, rows, sale_id, training, user_id, None, restock, tenders,
                               reason, now, deposits, approval)
+
+    def return_lines(
+        self, receipt_no: str, picks: dict[int, int], user_id: int, restock: bool = True,
+        tenders: list[Tender] | None = None, reason: str = "",
+        approval: Override | None = None,
+    ) -> ReturnResult:
+        """Return base units of lines of ``receipt_no`` by line number (the returns screen:
+        each line as shown, so two lines of one product at different prices stay apart).
+        Tenders and ``approval`` as in :meth:`return_items`."""
+        plain_text(reason, "the reason")
+        now = utc_now()
+        with self.ctx.write() as conn:
+            sale_id, training = self._sale(conn, receipt_no)
+            rows, deposits, _ = self._line_rows(conn, sale_id, receipt_no, picks)
+            return self._post(conn, rows, sale_id, training, user_id, None, restock, tenders,
+                              reason, now, deposits, approval)
+
+    def _line_rows(
+        self, conn: Connection, sale_id: str, receipt_no: str, picks: dict[int, int],
+        lines: list[SoldLine] | None = None,
+    ) -> tuple[list[_Row], list[DepositBack], dict[int, int]]:
+        """The return rows and deposits of ``picks`` (line number → base units); the third
+        item maps each picked line number to its row."""
+        lines = sold_lines(conn, sale_id) if lines is None else lines
+        by_no = {ln.line_no: ln for ln in lines}
+        wanted = {n: q for n, q in picks.items() if q}
+        if not wanted:
+            raise InputError("choose at least one item to return")
+        rows: list[_Row] = []
+        deposits: list[DepositBack] = []
+        index: dict[int, int] = {}
+        for line_no, q in sorted(wanted.items()):
+            ln = by_no.get(line_no)
+            if ln is None:
+                raise RuleError(f"receipt {receipt_no} has no line {line_no}")
+            label = f"{ln.name} {ln.variant}".strip()
+            check_quantity(q, ln.unit)
+            if q > ln.returnable:
+                raise RuleError(
+                    f"cannot return {q} of {label}: {ln.qty} sold on {receipt_no}, "
+                    f"{ln.returned} already returned")
+            amount = round_div((ln.total - ln.refunded) * q, ln.returnable)
+            tax = round_div((ln.tax - ln.refunded_tax) * q, ln.returnable)
+            index[line_no] = len(rows)
+            rows.append((ln.sale_line_id, ln.product_id, ln.sku, q, amount, tax, ln.cost))
+            deposits += _deposit_refunds(conn, sale_id, ln, q)
+        return rows, deposits, index
 
     def blind_return(
         self, items: list[tuple[str, int]], user_id: int, approval: Override,
@@ -209,30 +420,39 @@ class ReturnService:
         plain_text(reason, "the reason")
         if approval.action != "blind_return":
             raise RuleError("a blind return needs a supervisor's blind-return approval")
-        if not items:
-            raise InputError("name at least one item to return")
-        s = self.ctx.settings
         now = utc_now()
         with self.ctx.write() as conn:
-            cart = Cart()
-            for code, count in items:
-                cart.add(resolve(conn, code), count)
-            totals = cart.totals(s.tax_mode, s.tax_rounding)
-            rows = [
-                (None, p.line.item.product_id, p.line.item.sku, p.line.qty, p.total, p.tax,
-                 p.line.item.cost)
-                for p in totals.lines
-            ]
-            deposits = [
-                DepositBack(None, d.deposit.code, d.deposit.name, d.count, d.deposit.amount,
-                            d.total, d.tax, d.deposit.tax_code, d.deposit.rate_ppm)
-                for d in totals.deposits
-            ] if deposit_back else []
+            rows, deposits, _ = self._blind_rows(conn, items, deposit_back)
             return self._post(conn, rows, None, False, user_id, approval, restock, tenders,
                               reason or approval.reason, now, deposits)
 
+    def _blind_rows(
+        self, conn: Connection, items: list[tuple[str, int]], deposit_back: bool,
+    ) -> tuple[list[_Row], list[DepositBack], dict[int, int]]:
+        """Rows of a blind return at today's prices; the third item maps each of ``items``
+        to its row (items of one product and pack share a row)."""
+        if not items:
+            raise InputError("name at least one item to return")
+        s = self.ctx.settings
+        cart = Cart()
+        added = [cart.add(resolve(conn, code), count) for code, count in items]
+        totals = cart.totals(s.tax_mode, s.tax_rounding)
+        rows: list[_Row] = [
+            (None, p.line.item.product_id, p.line.item.sku, p.line.qty, p.total, p.tax,
+             p.line.item.cost)
+            for p in totals.lines
+        ]
+        row_of = {id(p.line): i for i, p in enumerate(totals.lines)}
+        index = {i: row_of[id(line)] for i, line in enumerate(added)}
+        deposits = [
+            DepositBack(None, d.deposit.code, d.deposit.name, d.count, d.deposit.amount,
+                        d.total, d.tax, d.deposit.tax_code, d.deposit.rate_ppm)
+            for d in totals.deposits
+        ] if deposit_back else []
+        return rows, deposits, index
+
     def _post(
-        self, conn: Connection, rows: list[tuple[int | None, int, str, int, int, int, int | None]],
+        self, conn: Connection, rows: list[_Row],
         sale_id: str | None, training: bool, user_id: int, approval: Override | None,
         restock: bool, tenders: list[Tender] | None, reason: str, now: str,
         deposits: list[DepositBack] | None = None, tender_approval: Override | None = None,
@@ -383,9 +603,29 @@ def _deposit_refunds(conn: Connection, sale_id: str, ln: SoldLine, q: int
     return out
 
 
-def _merge(picks: list[tuple[SoldLine, int]]) -> list[tuple[SoldLine, int]]:
-    merged: dict[int, tuple[SoldLine, int]] = {}
-    for ln, q in picks:
-        prev = merged.get(ln.sale_line_id)
-        merged[ln.sale_line_id] = (ln, q + (prev[1] if prev else 0))
-    return list(merged.values())
+
+def _preview(rows: list[_Row], deposits: list[DepositBack],
+             index: dict[int, int]) -> RefundPreview:
+    amounts = {key: rows[row][4] for key, row in index.items()}
+    back = sum(d.amount for d in deposits)
+    return RefundPreview(amounts, back, sum(r[4] for r in rows) + back)
+
+
+def _sales_of(conn: Connection, product_id: int, days: int) -> tuple[SaleOfItem, ...]:
+    """Recent sales (not training) with some of ``product_id`` left to return, newest first."""
+    since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+    sl, rl = t.sale_lines, t.return_lines
+    back = (select(rl.c.sale_line_id, func.sum(rl.c.qty).label("q"))
+            .group_by(rl.c.sale_line_id).subquery())
+    left = func.sum(sl.c.qty - func.coalesce(back.c.q, 0))
+    rows = conn.execute(
+        select(t.sales.c.receipt_no, t.sales.c.completed_at, left, func.min(sl.c.unit))
+        .join(t.sales, t.sales.c.id == sl.c.sale_id)
+        .outerjoin(back, back.c.sale_line_id == sl.c.id)
+        .where(sl.c.product_id == product_id, t.sales.c.training.is_(False),
+               t.sales.c.completed_at >= since)
+        .group_by(t.sales.c.id)
+        .having(left > 0)
+        .order_by(t.sales.c.completed_at.desc())
+        .limit(20))
+    return tuple(SaleOfItem(r[0], r[1], int(r[2]), r[3]) for r in rows)
