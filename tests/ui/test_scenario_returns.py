@@ -121,7 +121,7 @@ def test_return_against_a_scanned_receipt_shows_prices_and_the_refund(till: Till
         assert cells(t, 5) == ["1.18", "0.84"]  # 2 of 3 waters paid 1.77; 500 of 1250 g
         t.key(Qt.Key.Key_Tab)  # past the last field: the refund options
         assert t.read(lambda: QApplication.focusWidget() is t.w.returns.restock)
-        t.shot("returns")
+        t.shot("returns-refund")
         t.key(Qt.Key.Key_F12)
         t.wait(lambda: t.w.returns.refund_label.text() == "Refund 2.02", "the refund done")
 
