@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from pos_terminal.bootstrap import App
 from pos_terminal.domain.cart import Override
+from pos_terminal.domain.scan import frame_from_bytes
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import BarcodeError, NotFoundError, RuleError
 from pos_terminal.services.returns import ItemScan, ReceiptScan, SoldLine, bump
@@ -65,6 +66,19 @@ def test_an_item_barcode_finds_the_sales_that_still_have_it(app: App) -> None:
     assert [s.receipt_no for s in app.returns.scan("]E0" + WATER).sales] == [second]
     never = app.returns.scan("4037674055889")  # the 1.5 l, never sold
     assert isinstance(never, ItemScan) and never.sales == ()
+
+
+def test_a_serial_scanners_code_reads_as_at_the_sale(app: App) -> None:
+    sell(app, WATER, grams=1250)
+    label = frame_from_bytes(f"]C101{BANANAS.zfill(14)}3103000400".encode()).code
+    magazine = frame_from_bytes(f"]E3{WATER}05".encode()).code
+    assert label is not None and magazine is not None
+    got = app.returns.scan(label)  # no AIM prefix in its text: the code keeps its symbology
+    assert isinstance(got, ItemScan) and (got.sku, got.quantity) == ("100156", 400)
+    water = app.returns.scan(magazine)
+    assert isinstance(water, ItemScan) and water.sku == "100001" and len(water.sales) == 1
+    number = app.returns.scan(frame_from_bytes(b"]C0S1-R1-000001").code)  # type: ignore[arg-type]
+    assert isinstance(number, ReceiptScan) and number.receipt_no == "S1-R1-000001"
 
 
 def test_a_scale_label_carries_its_weight(app: App) -> None:

@@ -125,6 +125,7 @@ def test_ean13_with_an_add_on_gives_the_gtin_and_the_add_on(addon: str, meaning:
     magazine = with_check("977123456700")  # ISSN 977 prefix
     code = interpret_scan("]E3" + magazine + addon)
     assert (code.gtin, code.addon, code.symbology) == (magazine, addon, "]E3"), meaning
+    assert code.text == magazine  # the main code alone: read back, it is the same product
     assert code.keys == interpret_scan(magazine).keys  # looked up by the GTIN
     frame = frame_from_bytes(b"]E3" + magazine.encode() + addon.encode())
     assert frame.as_dict()["gtin"] == magazine and frame.as_dict()["addon"] == addon

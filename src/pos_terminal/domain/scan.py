@@ -369,7 +369,7 @@ def _ean_declared(symbology: str, body: str, rules: BarcodeRules) -> ScanCode:
     if mod == "3":
         main, addon = body[:13], body[13:]
         code = _ean_upc(main, symbology, rules, upc_e=False)
-        return replace(code, text=body, addon=addon)
+        return replace(code, addon=addon)  # text: the main code, so it reads back alone
     return _ean_upc(body, symbology, rules, upc_e=len(body) == 8 and mod == "0")
 
 

@@ -33,7 +33,7 @@ from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.money import round_div
 from pos_terminal.domain.refunds import TenderLeft, check, plan, refund_kind
-from pos_terminal.domain.scan import DEFAULT_RULES, BarcodeRules, split_aim
+from pos_terminal.domain.scan import DEFAULT_RULES, BarcodeRules, ScanCode, split_aim
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, plain_text, settle
 from pos_terminal.errors import (
     ApprovalRequired,
@@ -239,15 +239,20 @@ class ReturnService:
             return sale_id, training, sold_lines(conn, sale_id)
 
     # -- what the returns screen scans ------------------------------------------------------
-    def scan(self, text: str, rules: BarcodeRules = DEFAULT_RULES,
+    def scan(self, text: str | ScanCode, rules: BarcodeRules = DEFAULT_RULES,
              days: int = RECENT_DAYS) -> ReceiptScan | ItemScan:
         """A scanned or typed code at the returns screen: a receipt of this store, or an item.
 
         A receipt number has the store's format (``S1-R1-000123``; its barcode is Code 128,
         ``]C0`` when the scanner sends AIM identifiers); an item barcode is a GTIN (or a code
-        the catalog knows). Raises with what the code is and why it cannot be returned here.
+        the catalog knows). ``text`` is what was typed or a wedge scan (AIM prefix and all), or
+        a serial scanner's interpreted code. Raises with what the code is and why it cannot be
+        returned here.
         """
-        symbology, body = split_aim(text.strip())
+        if isinstance(text, ScanCode):
+            symbology, body = text.symbology, text.text
+        else:
+            symbology, body = split_aim(text.strip())
         body = body.strip()
         doc = DOCUMENT_NO.match(body)
         if doc is not None and (symbology is None or symbology[1] != "E"):

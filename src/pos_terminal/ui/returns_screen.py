@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.measure import Default, format_measure, measure_of, parse_measure
 from pos_terminal.domain.receipt import per_unit
+from pos_terminal.domain.scan import ScanCode
 from pos_terminal.domain.tenders import Tender, TenderKind, check_reference
 from pos_terminal.errors import InputError, PosError, QuantityError
 from pos_terminal.services.returns import (
@@ -187,9 +188,18 @@ class ReturnsScreen(ScanScreen):
                                     else QAbstractItemView.SelectionMode.NoSelection)
 
     # -- scans ----------------------------------------------------------------------------
-    def scanned(self, text: str) -> None:
+    def scanned(self, text: str | ScanCode) -> None:
         rules = self.app.scanner.rules
         self._run(lambda: self.app.returns.scan(text, rules), self._scan_result)
+
+    def take_scan(self, scan: Any) -> str | None:
+        """A routed scan (ui/scan_route.py): a serial frame keeps its interpreted code (its
+        symbology, a GS1 element string), so it reads as it does at the sale."""
+        if scan.error is not None:
+            self.message.error(scan.error)
+            return None
+        self.scanned(scan.code if scan.code is not None else (scan.text or "").strip())
+        return None
 
     def _scan_result(self, got: ReceiptScan | ItemScan) -> None:
         if isinstance(got, ReceiptScan):
