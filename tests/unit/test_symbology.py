@@ -65,9 +65,14 @@ def ean_gtin(modifier: str, data: str) -> str | None:
             return upc_a if upc_a and mod10_ok(upc_a) else None
         return None
     if modifier == "3":
-        if len(data) not in (15, 18) or not data[:13].strip("0"):
+        # GS1 form: EAN-13 + 2/5; a UPC-A's 12 + 2/5 only where the first 13 are no EAN-13.
+        if len(data) in (15, 18):
+            main = data[:13]
+        elif len(data) in (14, 17) and not mod10_ok(data[:13]):
+            main = data[:12]
+        else:
             return None
-        return data[:13] if mod10_ok(data[:13]) else None
+        return main if main.strip("0") and mod10_ok(main) else None
     if modifier == "4":
         return data if len(data) == 8 and mod10_ok(data) else None
     return None  # ]E1/]E2 are add-ons alone; other modifiers are not defined
@@ -89,6 +94,8 @@ def with_check(payload: str) -> str:
     "]E44037674097186", "]E4123456", "]E4ABCDEFGH",  # EAN-8 is 8 digits
     "]E34037674097186", "]E340376740971861", "]E34037674097186123",  # add-on 0, 1 or 3 digits
     "]E340376740971861234", "]E34037674097186123456",  # add-on 4 or 6 digits
+    "]E300123456789051", "]E300123456789051234",  # EAN-13 + a 1- or 4-digit add-on: never
+    # read as a UPC-A's 12 + 2 or 5 (the first 13 digits are a valid EAN-13)
     "]E112", "]E212345",  # an add-on alone
     "]E5123", "]E94037674097186", "]EA4037674097186",  # modifiers ISO 15424 does not define
 ])
@@ -130,6 +137,14 @@ def test_ean13_with_an_add_on_gives_the_gtin_and_the_add_on(addon: str, meaning:
     frame = frame_from_bytes(b"]E3" + magazine.encode() + addon.encode())
     assert frame.as_dict()["gtin"] == magazine and frame.as_dict()["addon"] == addon
     assert [k for k in frame.as_dict() if "gtin" in k] == ["gtin"]
+
+
+def test_a_upc_a_with_add_on_in_its_12_digit_form() -> None:
+    upc = "036000291452"  # the first 13 digits of the packet are then no EAN-13
+    for addon in ("07", "51995"):
+        code = interpret_scan("]E3" + upc + addon)
+        assert (code.gtin, code.addon) == (upc, addon)
+        assert code.keys == interpret_scan("]E3" + "0" + upc + addon).keys
 
 
 def test_itf14_is_a_gtin14_and_nothing_else() -> None:
@@ -224,7 +239,7 @@ def test_any_text_after_an_ean_identifier_that_is_not_an_ean_is_refused(
         return  # an in-store label: the store's rules also check the value inside it
     assert got.code is not None, f"{frame!r} refused: {got.error}"
     assert got.code.gtin is not None and got.code.gtin.zfill(14) == expected.zfill(14)
-    assert got.code.addon == (data[13:] if modifier == "3" else None)
+    assert got.code.addon == (data[len(expected):] if modifier == "3" else None)
     assert got.code.keys and not got.code.internal
 
 

@@ -23,9 +23,11 @@ internal code, SKU or PLU:
                                                  check digit verified
  ``]E1``   the 2-digit add-on alone              refused: scan the main barcode with it
  ``]E2``   the 5-digit add-on alone              refused, likewise
- ``]E3``   EAN-13/UPC-A/UPC-E with an add-on     13 digits + 2 or 5 add-on digits (15 or 18);
-                                                 the GTIN's check digit verified, the add-on
-                                                 (issue number, book price) kept in ``addon``
+ ``]E3``   EAN-13/UPC-A/UPC-E with an add-on     13 digits + 2 or 5 add-on digits (15 or 18;
+                                                 a UPC-A's 12 + 2 or 5 when its first 13 are
+                                                 no EAN-13); the GTIN's check digit verified,
+                                                 the add-on (issue number, book price) kept
+                                                 in ``addon``
  ``]E4``   EAN-8                                 8 digits, check digit verified
  ``]I1``   ITF-14                                14 digits, check digit verified
  ``]C1``   GS1-128                               GS1 element strings with AI 01
@@ -346,7 +348,7 @@ def _not_a(what: str, body: str, want: str) -> str:
 
 
 # ISO/IEC 15424, EAN/UPC modifiers: what each data packet may hold (digits).
-_EAN_LENGTHS = {"0": (8, 12, 13), "3": (15, 18), "4": (8,)}
+_EAN_LENGTHS = {"0": (8, 12, 13), "3": (14, 15, 17, 18), "4": (8,)}
 _EAN_NAMES = {"0": ("EAN/UPC", "an EAN-13 has 13 digits, a UPC-A 12, a UPC-E 8"),
               "3": ("EAN/UPC with add-on", "13 digits and a 2- or 5-digit add-on"),
               "4": ("EAN-8", "an EAN-8 has 8 digits")}
@@ -367,10 +369,28 @@ def _ean_declared(symbology: str, body: str, rules: BarcodeRules) -> ScanCode:
     if not body.isdigit() or len(body) not in _EAN_LENGTHS[mod]:
         raise SymbologyError(_not_a(name, body, want))
     if mod == "3":
-        main, addon = body[:13], body[13:]
+        main, addon = _main_and_addon(body)
+        if main is None:
+            raise SymbologyError(_not_a(name, body, want))
         code = _ean_upc(main, symbology, rules, upc_e=False)
         return replace(code, addon=addon)  # text: the main code, so it reads back alone
     return _ean_upc(body, symbology, rules, upc_e=len(body) == 8 and mod == "0")
+
+
+def _main_and_addon(body: str) -> tuple[str | None, str]:
+    """Split an ]E3 packet: EAN-13 + 2 or 5 (the GS1 form, 15 or 18 digits), or a UPC-A sent in
+    its 12-digit form + 2 or 5 (14 or 17, as many scanners do). 14 and 17 digits are read as a
+    UPC-A only when the first 13 are not a valid EAN-13 (then it is an EAN-13 with a 1- or
+    4-digit add-on, which does not exist): the check digits settle it."""
+    if len(body) in (15, 18):
+        return body[:13], body[13:]
+    if _mod10(body[:13]):
+        return None, ""  # a valid EAN-13 and an add-on of the wrong length
+    return body[:12], body[12:]
+
+
+def _mod10(digits: str) -> bool:
+    return gs1_standard_check_digit(digits[:-1]) == int(digits[-1])
 
 
 def _is_digital_link(body: str) -> bool:
