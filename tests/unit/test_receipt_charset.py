@@ -91,6 +91,19 @@ def test_a_euro_that_becomes_eur_does_not_push_a_line_past_the_width() -> None:
         assert "?" not in text
 
 
+def test_a_document_laid_out_without_the_charset_still_fits_the_paper() -> None:
+    # A receipt rendered for the screen (Unicode) and sent to a CP437 printer as it is: the
+    # padding between the columns gives way, the amount stays flush right.
+    name = "Gift card € 10 value pack".ljust(35)[:35]
+    s = replace(sale(), lines=(SaleLine(name, "", "each", 1, 1000, 1, 1000, "STD"),))
+    p = printer("CP437")
+    printed = paper_lines(p.encode(render_sale(s, STORE, 42)))
+    assert all(ln.cells <= 42 for ln in printed)
+    gift = next(ln.text for ln in printed if ln.text.startswith("Gift card"))
+    assert gift.startswith("Gift card EUR 10 value pack") and gift.endswith("10.00 B")
+    assert len(gift) == 42
+
+
 def test_the_test_page_sample_prints_plainly_on_a_page_without_it() -> None:
     p = printer("CP437")
     doc = render_test_page(42, [("Code page", "CP437")], "TEST-1", charset=p.plain)
@@ -145,6 +158,17 @@ def test_every_line_of_a_sale_fits_after_substitution(
                 payments=(PaymentRow("card", 1000, 1000, 0, footer[:30]),))
     header = StoreHeader(store, (footer, store), "DE1", (footer, "Danke – merci – 谢谢"))
     _check(p, p.encode(render_sale(s, header, width, charset=p.plain, drawer=True)), width)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=st.lists(NAMES, min_size=1, max_size=3), page=PAGES, width=WIDTHS)
+def test_every_printed_line_fits_even_when_laid_out_for_the_screen(
+    names: list[str], page: str, width: int
+) -> None:
+    p = printer(page, width)
+    lines = tuple(SaleLine(n, "€", "each", 2, 199, 1, 398, "STD") for n in names)
+    s = replace(sale(), lines=lines, cashier=names[0][:20])
+    _check(p, p.encode(render_sale(s, StoreHeader(names[-1]), width)), width)
 
 
 @settings(max_examples=60, deadline=None)

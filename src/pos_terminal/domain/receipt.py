@@ -28,6 +28,7 @@ ISO-8601 and are printed in local time (or the ``tz`` given).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -304,6 +305,24 @@ def _wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
         last = lines[-1]
         lines[-1] = (last[: width - 3].rstrip() + "...") if len(last) + 3 > width else last + "..."
     return lines
+
+
+def fit_line(text: str, width: int) -> list[str]:
+    """A laid-out line that grew past ``width`` (text put in a printer's code page after
+    layout: "€" → "EUR"): the padding between its columns shrinks first, widest run first and
+    one space kept, so amounts stay right-aligned; what still does not fit wraps. A line that
+    fits is returned as it is."""
+    excess = len(text) - width
+    while excess > 0:
+        runs = [(m.end() - m.start(), m.start()) for m in re.finditer(r"(?<=\S) {2,}(?=\S)",
+                                                                      text)]
+        if not runs:
+            break
+        length, start = max(runs)
+        take = min(excess, length - 1)
+        text = text[:start] + text[start + take:]
+        excess -= take
+    return [text] if len(text) <= width else _wrap(text, width)
 
 
 def _cut(text: str, width: int) -> str:

@@ -45,6 +45,7 @@ from pos_terminal.domain.receipt import (
     DrawerPulse,
     Rule,
     Text,
+    fit_line,
 )
 from pos_terminal.errors import ConfigError
 from pos_terminal.hardware.errors import (
@@ -618,7 +619,11 @@ class ReceiptPrinter:
                     d.set(align=want[0], bold=want[1], double_width=want[2],
                           double_height=want[2], normal_textsize=not want[2], invert=want[3])
                     style = want
-                d.textln(self.plain(text))
+                # Laid out in the printer's charset already (render with charset=self.plain);
+                # a document laid out without it is fitted here rather than overflow the paper.
+                cells = width // 2 if want[2] else width
+                for line in fit_line(self.plain(text), cells):
+                    d.textln(line)
             elif isinstance(b, Barcode):
                 self._barcode(d, profile, b.data)
                 style = None  # the barcode command centres; set the style again
