@@ -42,7 +42,7 @@ def defaults() -> dict[str, dict[str, Any]]:
     from pos_terminal.services.cash_rules import DEFAULTS as CASH_DEFAULTS
 
     sc, pr, rc = ScannerSettings(), PrinterSettings(), ReceiptSettings()
-    cd, pd = DisplaySettings().customer, DisplaySettings().pole
+    cd, pd, wd = DisplaySettings().customer, DisplaySettings().pole, DisplaySettings().window
     return {
         "store": {"id": None, "register": None, "name": "", "currency": None,
                   "cash_increment": None, "tax_mode": "inclusive", "tax_rounding": "per_line",
@@ -66,6 +66,7 @@ def defaults() -> dict[str, dict[str, Any]]:
         },
         "receipt": {"name": rc.name, "address": list(rc.address), "tax_id": rc.tax_id,
                     "footer": list(rc.footer)},
+        "window": {"mode": wd.mode, "size": f"{wd.size[0]}x{wd.size[1]}", "scale": wd.scale},
         "customer_display": {"enabled": cd.enabled, "screen": cd.screen, "welcome": cd.welcome,
                              "idle_seconds": cd.idle_seconds},
         "pole_display": {"port": pd.port, "baud": pd.baud, "columns": pd.columns,

@@ -335,5 +335,31 @@ def test_defaults_cover_every_key_the_loaders_read() -> None:
     d = cli_config.defaults()
     known = config.schema()  # the keys each loader declares it reads
     for section in ("store", "scanner", "barcodes", "printer", "receipt", "customer_display",
-                    "pole_display"):
+                    "pole_display", "window"):
         assert set(d[section]) == set(known[section].keys), section
+
+
+def test_config_show_lists_the_window_mode_and_where_it_came_from(
+    data_dir: Path, site: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``[window]``: maximised by default, kiosk from the site file, a size from the
+    environment; ``config show`` says each and where it came from."""
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "config", "show", "--json")
+    v = json.loads(out)["values"]
+    assert v["window.mode"] == {"value": "maximized", "origin": "default", "source": None}
+    site.write_text('[window]\nmode = "kiosk"\n', encoding="utf-8")
+    monkeypatch.setenv("POS_TERMINAL__WINDOW__SIZE", "1280x800")
+    code, out, _ = run(capsys, "--data-dir", str(data_dir), "config", "show")
+    assert code == 0
+    lines = out.splitlines()
+    assert any(ln.startswith('mode = "kiosk"') and ln.endswith("# site") for ln in lines)
+    assert any(ln.startswith('size = "1280x800"') and "POS_TERMINAL__WINDOW__SIZE" in ln
+               for ln in lines)
+    with open_register(data_dir) as app:
+        assert app.display.window.kiosk and app.display.window.size == (1280, 800)
+    site.write_text('[window]\nmode = "tiny"\n', encoding="utf-8")
+    code, _, err = run(capsys, "--data-dir", str(data_dir), "config", "show")
+    assert code == 1
+    assert err.strip() == (f'error: {site}: [window] mode: expected one of "maximized" | '
+                           f'"fullscreen" | "kiosk" | "windowed", got \'tiny\'')

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
@@ -172,6 +172,25 @@ class Driver:
 
         self._post(burst)
         time.sleep(TYPING_GAP_S)  # the wedge filter decides at the suffix; let it
+        self.settle()
+
+    def tap(self, find: Callable[[], QWidget],
+            where: Callable[[], QPoint] | None = None) -> None:
+        """A finger on the touch screen: a click on the widget ``find()`` gives (read on the
+        GUI thread when the tap lands), in its middle or at ``where()``."""
+        self._window_manager()
+
+        def click() -> None:
+            target = find()
+            pos = where() if where is not None else QPoint()
+            if pos.isNull():
+                QTest.mouseClick(target, Qt.MouseButton.LeftButton)
+            else:
+                QTest.mouseClick(target, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier, pos)
+
+        self._post(click)
+        time.sleep(TYPING_GAP_S)
         self.settle()
 
     def serial_scan(self, data: bytes) -> None:

@@ -6,8 +6,19 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
+from PySide6.QtGui import QRegion
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QWidget,
+)
 
 SHOTS = Path(os.environ["POS_SCREENSHOTS"]) if os.environ.get("POS_SCREENSHOTS") else None
 
@@ -70,3 +81,80 @@ def shot(widget: QWidget, name: str, render: bool = False) -> None:
     else:
         pix = widget.grab()
     pix.save(str(SHOTS / f"{name}.png"))
+
+
+# -- layout checks (tests/ui/test_screen_sizes.py, test_scenario_screens.py) ---------------------
+SIZES = [(800, 600), (1024, 600), (1024, 768), (1280, 800), (1366, 768), (1920, 1080)]
+TOUCH_PX = 44
+
+
+def window_rect(widget: QWidget, top: QWidget | None = None) -> QRect:
+    """``widget``'s rectangle in ``top``'s coordinates (its window by default)."""
+    top = top or widget.window()
+    return QRect(widget.mapTo(top, QPoint(0, 0)), widget.size())
+
+
+def shown_whole(widget: QWidget, top: QWidget | None = None) -> str | None:
+    """Why ``widget`` is not wholly on view in ``top`` (its window by default), or None: it
+    must be shown, inside ``top``, and not clipped by any parent (its visible region is its
+    whole rectangle)."""
+    top = top or widget.window()
+    name = f"{type(widget).__name__} {widget.text() if hasattr(widget, 'text') else ''!r}"
+    if not widget.isVisible():
+        return f"{name} is not shown"
+    rect = window_rect(widget, top)
+    if not top.rect().contains(rect):
+        return f"{name} at {rect.getRect()} is outside its window {top.rect().getRect()}"
+    hidden = QRegion(widget.rect()).subtracted(widget.visibleRegion())
+    if not hidden.isEmpty():
+        return f"{name} is cut: {hidden.boundingRect().getRect()} of it is not visible"
+    return None
+
+
+def overlaps(widgets: list[QWidget], top: QWidget | None = None) -> list[str]:
+    """Pairs of ``widgets`` whose rectangles overlap in their window."""
+    rects = [(w, window_rect(w, top)) for w in widgets if w.isVisible()]
+    out = []
+    for i, (a, ra) in enumerate(rects):
+        for b, rb in rects[i + 1:]:
+            if ra.intersects(rb) and not (a.isAncestorOf(b) or b.isAncestorOf(a)):
+                out.append(f"{type(a).__name__} {getattr(a, 'text', str)()!r} overlaps "
+                           f"{type(b).__name__} {getattr(b, 'text', str)()!r}")
+    return out
+
+
+def row_shown(view: QAbstractItemView, row: int) -> str | None:
+    """Why ``row`` of ``view`` is not wholly on view, or None."""
+    rect = view.visualRect(view.model().index(row, 0))
+    port = view.viewport()
+    if rect.isEmpty():
+        return f"row {row} has no place on the screen"
+    full = QRect(0, rect.top(), port.width(), rect.height())
+    if not port.rect().contains(full):
+        return f"row {row} at {full.getRect()} is outside the list's {port.rect().getRect()}"
+    if not QRegion(full).subtracted(port.visibleRegion()).isEmpty():
+        return f"row {row} is cut by the window"
+    return shown_whole(port)
+
+
+def touch_problems(top: QWidget) -> list[str]:
+    """Everything a finger can hit in ``top`` that is smaller than ``TOUCH_PX``: buttons, text
+    fields, spin boxes, combo boxes, check boxes, and the rows of lists and tables."""
+    problems = []
+    for w in top.findChildren(QWidget):
+        if not w.isVisible() or w.window() is not top.window():
+            continue
+        if isinstance(w, QAbstractButton | QLineEdit | QComboBox | QAbstractSpinBox):
+            if isinstance(w, QLineEdit) and isinstance(w.parentWidget(), QAbstractSpinBox
+                                                      | QComboBox):
+                continue  # the field inside a spin or combo box: the box is the target
+            if w.height() < TOUCH_PX or w.width() < TOUCH_PX:
+                problems.append(f"{type(w).__name__} {getattr(w, 'text', str)()!r}: "
+                                f"{w.width()}x{w.height()}")
+        if (isinstance(w, QAbstractItemView) and not isinstance(w, QHeaderView)
+                and w.model() is not None and w.model().rowCount()):
+            h = (w.rowHeight(0) if isinstance(w, QTableView)  # the grid line is the row's
+                 else w.visualRect(w.model().index(0, 0)).height())
+            if h < TOUCH_PX:
+                problems.append(f"{type(w).__name__} rows are {h} px high")
+    return problems

@@ -1,8 +1,18 @@
-"""The ``[customer_display]`` and ``[pole_display]`` sections of a register's ``config.toml``.
+"""The ``[window]``, ``[customer_display]`` and ``[pole_display]`` sections of a register's
+``config.toml``: the cashier's window, the customer's window and the pole display.
 
-Both are optional: with neither, there is no customer window and no pole display. Every bad
-value raises ``ConfigError`` naming the file, the key and what is expected; unknown keys are
-refused so a typo does not fall back to a default silently. See docs/customer-display.md.
+All are optional: with none, the cashier's window is maximised on the primary screen and there
+is no customer window and no pole display. Every bad value raises ``ConfigError`` naming the
+file, the key and what is expected; unknown keys are refused so a typo does not fall back to a
+default silently. See docs/customer-display.md and docs/cashier-guide.md (screen sizes).
+
+    [window]
+    mode = "maximized"      # maximized (default): the whole primary screen, in the desktop's
+                            #   frame | fullscreen: no frame | kiosk: full screen, no frame, on
+                            #   top, and the cashier cannot close it (a manager quits it from
+                            #   the back office) | windowed: a window of ``size`` (development)
+    size = "1024x768"       # windowed: the window's size
+    scale = 1.0             # text and buttons follow the window's size; 1.2 = 20 % larger
 
     [customer_display]
     enabled = true          # a second window for the customer
@@ -20,6 +30,7 @@ refused so a typo does not fall back to a default silently. See docs/customer-di
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -30,6 +41,21 @@ from pos_terminal.errors import ConfigError
 from pos_terminal.hardware.scanner_settings import _Reader, _table
 
 COMMAND_SETS = ("escpos", "cd5220")
+WINDOW_MODES = ("maximized", "fullscreen", "kiosk", "windowed")
+_SIZE = re.compile(r"^\s*(\d{3,5})\s*[x×]\s*(\d{3,5})\s*$")
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """How the cashier's window takes the screen."""
+
+    mode: str = "maximized"
+    size: tuple[int, int] = (1024, 768)  # windowed mode only
+    scale: float = 1.0  # text and touch targets, on top of following the window's size
+
+    @property
+    def kiosk(self) -> bool:
+        return self.mode == "kiosk"
 
 
 @dataclass(frozen=True)
@@ -55,15 +81,18 @@ class PoleSettings:
 class DisplaySettings:
     customer: CustomerDisplaySettings = field(default_factory=CustomerDisplaySettings)
     pole: PoleSettings = field(default_factory=PoleSettings)
+    window: WindowSettings = field(default_factory=WindowSettings)  # the cashier's own
 
     @property
     def wanted(self) -> bool:
+        """A customer window or a pole display is configured."""
         return self.customer.enabled or self.pole.port is not None
 
 
 CONFIG_SECTIONS = (
     Section("customer_display", tuple(f.name for f in fields(CustomerDisplaySettings))),
     Section("pole_display", tuple(f.name for f in fields(PoleSettings))),
+    Section("window", tuple(f.name for f in fields(WindowSettings))),
 )
 
 
@@ -77,9 +106,25 @@ def display_settings_from(data: dict[str, Any],
                           source: Path | str = "config.toml") -> DisplaySettings:
     cd = _table(data, "customer_display", source)
     pd = _table(data, "pole_display", source)
+    wd = _table(data, "window", source)
     check_keys(data, "customer_display", source)
     check_keys(data, "pole_display", source)
-    return DisplaySettings(_customer(cd, source), _pole(pd, source))
+    check_keys(data, "window", source)
+    return DisplaySettings(_customer(cd, source), _pole(pd, source), _window(wd, source))
+
+
+def _window(sec: dict[str, Any], source: Path | str) -> WindowSettings:
+    r = _Reader(sec, source, "window")
+    d = WindowSettings()
+    mode = r.choice("mode", WINDOW_MODES, d.mode)
+    size = sec.get("size", f"{d.size[0]}x{d.size[1]}")
+    m = _SIZE.match(size) if isinstance(size, str) else None
+    if m is None or not (320 <= int(m.group(1)) <= 16384 and 240 <= int(m.group(2)) <= 16384):
+        raise ConfigError(f"{source}: [window] size: expected the window's width and height in "
+                          f"pixels such as \"1024x768\", got {size!r}")
+    scale = r.number("scale", d.scale, 0.5, 3.0)
+    return WindowSettings(mode=mode, size=(int(m.group(1)), int(m.group(2))),
+                          scale=float(scale))
 
 
 def _customer(sec: dict[str, Any], source: Path | str) -> CustomerDisplaySettings:

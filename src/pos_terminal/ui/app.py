@@ -47,7 +47,7 @@ def run(data_dir: Path, customer_window: bool = False, demo: bool = False) -> in
             register.display = replace(register.display, customer=shown)
         window = build(register)
         devices = Devices(window, register.scanner, customer_window=customer_window)
-        window.show()
+        window.show_on_screen()  # [window] mode: maximised (default), full screen, kiosk…
         if quit_after.isdigit():  # smoke tests of a built bundle: show the window, then quit
             QTimer.singleShot(int(quit_after), qapp.quit)
         try:

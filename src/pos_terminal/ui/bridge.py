@@ -14,6 +14,7 @@ class DeviceBridge(QObject):
     scanner_state = Signal(str)
     printer_state = Signal(str, int)  # state, jobs waiting
     sync_state = Signal(str)
+    sync_status = Signal(object)  # the SyncStatus behind the line: its state, for the window
     pole_state = Signal(str)  # the customer's pole display
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -39,6 +40,9 @@ class DeviceBridge(QObject):
 
     def on_sync_state(self, state: str) -> None:
         self.sync_state.emit(state)
+
+    def on_sync_status(self, status: object) -> None:
+        self.sync_status.emit(status)
 
     def on_pole_state(self, state: str) -> None:
         self.pole_state.emit(state)

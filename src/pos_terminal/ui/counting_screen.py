@@ -43,7 +43,7 @@ from pos_terminal.ui.dialogs import (
     title_label,
 )
 from pos_terminal.ui.screens import ScanScreen, pick_table
-from pos_terminal.ui.widgets import set_role
+from pos_terminal.ui.widgets import Dialog, set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -54,7 +54,7 @@ _FLAG = QColor("#7a1f1f")  # dark red and green: the theme's white text stays re
 _DONE = QColor("#1f4a2a")
 
 
-class StartCountDialog(QDialog):
+class StartCountDialog(Dialog):
     """What to count: a department, a shelf list, a random sample or everything."""
 
     def __init__(self, parent: QWidget, departments: list[str], manager: bool) -> None:
@@ -112,7 +112,7 @@ class StartCountDialog(QDialog):
         super().accept()
 
 
-class PostCountDialog(QDialog):
+class PostCountDialog(Dialog):
     """The summary a manager posts from; what to do with items not counted."""
 
     def __init__(self, parent: QWidget, review: Review, money: Any) -> None:
@@ -165,7 +165,7 @@ class CountScreen(ScanScreen):
         self.rows: dict[str, int] = {}
         lay = self.lay
         lay.addWidget(self.scan_field)
-        self.table = pick_table(self, COLUMNS, 36, single=False)
+        self.table = pick_table(self, COLUMNS, single=False)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         lay.addWidget(self.table, 1)
         self.progress = QLabel("", self)

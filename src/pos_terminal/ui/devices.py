@@ -38,7 +38,8 @@ class Devices:
         self.printer.start()
         # The outbox worker, when this register was provisioned; its status line replaces the
         # window's own backlog count in the status bar.
-        self.sync = build_worker(app.ctx, app.paths, window.bridge.on_sync_state)
+        self.sync = build_worker(app.ctx, app.paths, window.bridge.on_sync_state,
+                                 on_status=window.bridge.on_sync_status)
         if self.sync is not None:
             window.sync_managed = True
             window.sale.sale_done.connect(lambda _r: self.sync and self.sync.notify())

@@ -10,15 +10,17 @@ from datetime import date, datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -28,7 +30,7 @@ from pos_terminal.domain.cash import denominations
 from pos_terminal.domain.money import Currency
 from pos_terminal.domain.users import REQUIRED_ROLE, Role
 from pos_terminal.errors import InputError
-from pos_terminal.ui.widgets import set_role
+from pos_terminal.ui.widgets import Dialog, Keypad, set_role
 
 
 def title_label(text: str, parent: QWidget) -> QLabel:
@@ -38,7 +40,7 @@ def title_label(text: str, parent: QWidget) -> QLabel:
     return label
 
 
-def _buttons(dialog: QDialog, ok_text: str = "OK") -> QDialogButtonBox:
+def _buttons(dialog: Dialog, ok_text: str = "OK") -> QDialogButtonBox:
     box = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
     box.button(QDialogButtonBox.StandardButton.Ok).setText(f"Enter  {ok_text}")
@@ -60,7 +62,7 @@ class ErrorLabel(QLabel):
         self.show()
 
 
-class OverrideDialog(QDialog):
+class OverrideDialog(Dialog):
     """A supervisor approves with name and PIN, and a reason goes to the audit log."""
 
     def __init__(self, parent: QWidget, action: str, supervisors: list[str],
@@ -84,6 +86,9 @@ class OverrideDialog(QDialog):
         self.reason = QLineEdit(reason, self)
         self.reason.setPlaceholderText("reason (required)")
         form.addRow("Reason", self.reason)
+        if needs_pin:  # touch: the PIN by keypad
+            self.keypad = Keypad(self, separator=False)
+            form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self, "Approve"))
@@ -96,7 +101,7 @@ class OverrideDialog(QDialog):
         super().accept()
 
 
-class AmountDialog(QDialog):
+class AmountDialog(Dialog):
     """Type an amount (money or a quantity, chosen by the caller)."""
 
     def __init__(self, parent: QWidget, title: str, label: str, currency: Currency | None,
@@ -115,6 +120,9 @@ class AmountDialog(QDialog):
             form.addRow("Reason", self.reason)
         else:
             self.reason.hide()
+        # touch: the figure by keypad (a decimal separator for money only)
+        self.keypad = Keypad(self, separator=currency is not None)
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self))
@@ -139,7 +147,7 @@ class AmountDialog(QDialog):
         super().accept()
 
 
-class ChoiceDialog(QDialog):
+class ChoiceDialog(Dialog):
     """Pick one of several rows (search results, parked sales)."""
 
     def __init__(self, parent: QWidget, title: str, rows: list[tuple[str, object]]) -> None:
@@ -164,7 +172,7 @@ class ChoiceDialog(QDialog):
         return None if it is None else it.data(Qt.ItemDataRole.UserRole)
 
 
-class CashCountDialog(QDialog):
+class CashCountDialog(Dialog):
     """Blind drawer count by denomination: the expected amount is never shown here."""
 
     def __init__(self, parent: QWidget, currency: Currency, title: str) -> None:
@@ -173,16 +181,28 @@ class CashCountDialog(QDialog):
         self.currency = currency
         lay = QVBoxLayout(self)
         lay.addWidget(title_label(title, self))
-        grid = QGridLayout()
+        # The denominations scroll when the screen is short; the keypad stays beside them.
+        body = QHBoxLayout()
+        notes = QWidget(self)
+        grid = QGridLayout(notes)
         self.spins: dict[int, QSpinBox] = {}
         for i, value in enumerate(denominations(currency.code)):
-            spin = QSpinBox(self)
+            spin = QSpinBox(notes)
             spin.setRange(0, 9999)
             spin.valueChanged.connect(self._update)
             self.spins[value] = spin
-            grid.addWidget(QLabel(currency.format(value), self), i // 3, (i % 3) * 2)
-            grid.addWidget(spin, i // 3, (i % 3) * 2 + 1)
-        lay.addLayout(grid)
+            grid.addWidget(QLabel(currency.format(value), notes), i // 2, (i % 2) * 2)
+            grid.addWidget(spin, i // 2, (i % 2) * 2 + 1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(notes)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(notes.sizeHint().width())
+        body.addWidget(scroll, 3)
+        self.keypad = Keypad(self, separator=False)
+        body.addWidget(self.keypad, 2, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(body, 1)
         self.total = QLabel("", self)
         set_role(self.total, "title")
         lay.addWidget(self.total)
@@ -201,7 +221,7 @@ class CashCountDialog(QDialog):
         return sum(v * n for v, n in self.counts.items())
 
 
-class TextDialog(QDialog):
+class TextDialog(Dialog):
     """Show a report or a receipt preview in a fixed-width font."""
 
     def __init__(self, parent: QWidget, title: str, text: str) -> None:
@@ -211,8 +231,7 @@ class TextDialog(QDialog):
         view = QPlainTextEdit(text, self)
         view.setReadOnly(True)
         view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # laid out as on paper
-        # The theme's font size applies through the stylesheet, so set the font there too.
-        view.setStyleSheet("font-family: monospace; font-size: 12pt;")
+        set_role(view, "receipt")  # the theme's fixed-width type, sized with the screen
         lay.addWidget(view)
         self.view = view
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -222,7 +241,7 @@ class TextDialog(QDialog):
         self.resize(560, 680)
 
 
-class DiscountDialog(QDialog):
+class DiscountDialog(Dialog):
     """A discount as an amount ("1.50") or a percentage ("10%")."""
 
     def __init__(self, parent: QWidget, title: str, currency: Currency) -> None:
@@ -234,6 +253,8 @@ class DiscountDialog(QDialog):
         self.field = QLineEdit(self)
         self.field.setPlaceholderText("1.50 or 10%")
         form.addRow("Discount", self.field)
+        self.keypad = Keypad(self, extra=("%",))
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self))
@@ -260,7 +281,7 @@ class DiscountDialog(QDialog):
         super().accept()
 
 
-class CodeDialog(QDialog):
+class CodeDialog(Dialog):
     """Scan or type one code (price check, receipt number)."""
 
     def __init__(self, parent: QWidget, title: str, placeholder: str) -> None:
@@ -279,7 +300,7 @@ class CodeDialog(QDialog):
         return self.field.text().strip()
 
 
-class FirstManagerDialog(QDialog):
+class FirstManagerDialog(Dialog):
     """A new register has nobody who can sign in: create the first manager."""
 
     def __init__(self, parent: QWidget) -> None:
@@ -295,6 +316,8 @@ class FirstManagerDialog(QDialog):
         form.addRow("Name", self.name)
         form.addRow("PIN (4-8 digits)", self.pin)
         form.addRow("PIN again", self.again)
+        self.keypad = Keypad(self, separator=False)
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self, "Create"))
@@ -313,7 +336,7 @@ class FirstManagerDialog(QDialog):
         super().accept()
 
 
-class AgeCheckDialog(QDialog):
+class AgeCheckDialog(Dialog):
     """Check ID: the cashier confirms, refuses, or types/scans the birth date from the ID."""
 
     def __init__(self, parent: QWidget, item: str, min_age: int, limit: date) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -27,12 +26,12 @@ from pos_terminal.domain.money import Currency
 from pos_terminal.errors import PosError
 from pos_terminal.services.deposits import DepositRefund, DepositService, DepositTypeRow, EmptyLine
 from pos_terminal.ui.dialogs import ErrorLabel, title_label
-from pos_terminal.ui.widgets import FunctionButton, set_role
+from pos_terminal.ui.widgets import Dialog, FunctionButton, set_role
 
 _MULTIPLIER = re.compile(r"^(\d{1,4})\*(.+)$")
 
 
-class EmptiesDialog(QDialog):
+class EmptiesDialog(Dialog):
     """``result_`` is the recorded refund after F1/F2, None when cancelled."""
 
     def __init__(self, parent: QWidget, runner: Any, deposits: DepositService,

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from pos_terminal.errors import PosError
 from pos_terminal.services.users import User
 from pos_terminal.ui.dialogs import CashCountDialog, FirstManagerDialog
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, PinPad, set_role
+from pos_terminal.ui.widgets import FunctionButton, Keypad, MessageBar, set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -33,19 +33,22 @@ class LoginScreen(QWidget):
         super().__init__(window)
         self.window_ = window
         self.names: list[str] = []
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        col = QVBoxLayout()
+        root = QVBoxLayout(self)
         title = QLabel(f"{window.app.settings.store_name} — register "
                        f"{window.app.settings.terminal}", self)
         set_role(title, "title")
-        col.addWidget(title)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setWordWrap(True)
+        root.addWidget(title)
         self.message = MessageBar(self)
-        col.addWidget(self.message)
+        root.addWidget(self.message)
+        # The names and the PIN on the left, the keypad beside them: it fits a short screen.
+        outer = QHBoxLayout()
+        outer.addStretch(1)
+        col = QVBoxLayout()
         self.users = QListWidget(self)
-        self.users.setMaximumHeight(180)
         col.addWidget(QLabel("Who are you?", self))
-        col.addWidget(self.users)
+        col.addWidget(self.users, 1)
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
@@ -54,9 +57,12 @@ class LoginScreen(QWidget):
         col.addWidget(self.pin)
         self.training = QCheckBox("Training mode (sales are not real)", self)
         col.addWidget(self.training)
-        col.addWidget(PinPad(self.pin, self.submit, self))
-        outer.addLayout(col, 2)
+        outer.addLayout(col, 3)
+        # Touch: digits into the PIN field (also when a name was tapped last), Enter signs in.
+        self.keypad = Keypad(self, separator=False, fallback=self.pin)
+        outer.addWidget(self.keypad, 2)
         outer.addStretch(1)
+        root.addLayout(outer, 1)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Keyboard-only sign-in: Up and Down in the PIN field move through the names."""

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFileDialog,
     QLabel,
+    QLayout,
     QMainWindow,
     QPlainTextEdit,
     QProgressDialog,
@@ -32,7 +33,8 @@ from pos_terminal.domain.users import Role
 from pos_terminal.errors import PosError
 from pos_terminal.services.shifts import ShiftReport
 from pos_terminal.services.users import User
-from pos_terminal.ui import cash_dialogs
+from pos_terminal.sync.status import SyncStatus
+from pos_terminal.ui import cash_dialogs, theme
 from pos_terminal.ui.bridge import DeviceBridge
 from pos_terminal.ui.counting_screen import CountScreen
 from pos_terminal.ui.dialogs import ChoiceDialog, TextDialog
@@ -43,7 +45,7 @@ from pos_terminal.ui.sale_screen import SaleScreen
 from pos_terminal.ui.stock_dialogs import LowStockBadge, open_stock_dialog
 from pos_terminal.ui.tasks import Progress, Runner
 from pos_terminal.ui.transfer_screens import TransferInScreen, TransferOutScreen
-from pos_terminal.ui.widgets import set_role
+from pos_terminal.ui.widgets import StatusLabel, set_role
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"pos-terminal — {app.settings.store_name} {app.settings.terminal}")
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
+        # The screen decides the window's size, not its content: the content restyles itself
+        # to the size (resizeEvent) and every screen is laid out to fit down to 800×600.
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.login = LoginScreen(self)
         self.open_shift = OpenShiftScreen(self)
         self.sale = SaleScreen(self)
@@ -86,15 +91,28 @@ class MainWindow(QMainWindow):
         self.sale.sale_done.connect(lambda _r: self.job_queued.emit())
         self.returns.refunded.connect(self.job_queued.emit)
         self.returns.done.connect(self._show_sale)
+        self.text_px = 0  # the theme's text size, set for the window's size (resizeEvent)
+        self.quitting = False  # kiosk: a manager chose to quit
+        self._sync_status: SyncStatus | None = None  # the sync worker's last word
         self._status_bar()
         self.bridge.scanned.connect(self.handle_scan)
         self.bridge.scanner_state.connect(self.scanner_label.setText)
         self.bridge.printer_state.connect(self._printer_state)
         self.bridge.sync_state.connect(self.sync_label.setText)
+        self.bridge.sync_status.connect(self._sync_worker_status)
+        # The backlog is read again after every committed change (a sale, a return, a count…)
+        # once the database thread is idle, so it never lags ``pos-terminal sync --status``;
+        # the slow timer only ages the "oldest" figure.
+        self._seen_commits = -1
+        self._status_soon = QTimer(self)
+        self._status_soon.setSingleShot(True)
+        self._status_soon.setInterval(150)
+        self._status_soon.timeout.connect(self.refresh_status)
+        self.runner.busy_changed.connect(self._db_idle)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh_status)
-        self._timer.start(5000)
-        self.resize(1024, 768)
+        self._timer.start(30_000)
+        self.resize(*app.display.window.size)
         self.show_login()
 
     # -- status bar -------------------------------------------------------------------------
@@ -102,47 +120,99 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)  # full screen at the till: nothing to resize
         s = self.app.settings
-        self.store_label = QLabel(f"{s.store} / {s.register}", self)
-        self.cashier_label = QLabel("signed out", self)
+        # Every field gives way ("…", the whole text in its tooltip) rather than being pushed
+        # off a narrow screen; the sync backlog, rightmost, keeps the most room.
+        self.store_label = StatusLabel(f"{s.store} / {s.register}", self)
+        self.cashier_label = StatusLabel("signed out", self)
         self.training_label = QLabel("TRAINING", self)
         set_role(self.training_label, "training")
         self.training_label.hide()
-        self.scanner_label = QLabel("scanner: keyboard", self)
-        self.printer_label = QLabel("printer: preview only", self)
-        self.sync_label = QLabel("sync: not set up", self)
+        self.scanner_label = StatusLabel("scanner: keyboard", self)
+        self.printer_label = StatusLabel("printer: preview only", self)
+        self.sync_label = StatusLabel("sync: not set up", self)
+        # what each field keeps when the bar is short ("sync: offline, 1234 pending")
+        for label, keep in ((self.store_label, 40), (self.cashier_label, 18),
+                            (self.scanner_label, 14), (self.printer_label, 18),
+                            (self.sync_label, 28)):
+            label.keep = keep
         for w in (self.store_label, self.cashier_label, self.training_label):
             bar.addWidget(w)
         self.low_stock_badge = LowStockBadge(self)  # refreshed after postings and sync
         self.low_stock_badge.connect_to(self.login.signed_in, self.sale.sale_done,
                                         self.returns.refunded, self.count.posted,
                                         self.bridge.sync_state)
-        for w in (self.low_stock_badge, self.scanner_label, self.printer_label,
-                  self.sync_label):
+        for w in (self.low_stock_badge, self.scanner_label, self.printer_label):
             bar.addPermanentWidget(w)
+        bar.addPermanentWidget(self.sync_label, 1)
         self.refresh_status()
 
     def _printer_state(self, state: str, pending: int) -> None:
         self.printer_label.setText(f"printer: {state}" + (f", {pending} waiting" if pending
                                                           else ""))
 
-    def refresh_status(self) -> None:
-        if self.sync_managed:
-            return
+    def _sync_worker_status(self, status: SyncStatus) -> None:
+        self._sync_status = status
 
-        def show(backlog: tuple[int, str | None]) -> None:
-            n, oldest = backlog
+    def _db_idle(self, pending: int) -> None:
+        """The database thread finished its work: if anything was committed, the backlog may
+        have changed."""
+        if pending == 0 and self.app.ctx.commits.count != self._seen_commits:
+            self._status_soon.start()
+
+    def refresh_status(self) -> None:
+        """The sync field from the database now: the worker's state (when it runs) with the
+        backlog as ``pos-terminal sync --status`` counts it."""
+        self._seen_commits = self.app.ctx.commits.count
+        worker = self._sync_status
+
+        def line() -> str:
+            if worker is not None:
+                return SyncStatus.of(worker.state, self.app.sync.figures(), worker.last_error
+                                     ).line()
+            with self.app.ctx.read() as conn:
+                n, oldest = ledger.outbox_backlog(conn)
             if not n:
-                self.sync_label.setText("sync: 0 pending")
-                return
+                return "sync: 0 pending"
             then = datetime.strptime(oldest or "", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
             minutes = int((datetime.now(UTC) - then).total_seconds() // 60)
-            self.sync_label.setText(f"sync: {n} pending, oldest {minutes} min")
+            return f"sync: {n} pending, oldest {minutes} min"
 
-        def backlog() -> tuple[int, str | None]:
-            with self.app.ctx.read() as conn:
-                return ledger.outbox_backlog(conn)
+        self.runner.run(line, self.sync_label.setText,
+                        lambda exc: self.sync_label.setText("sync: ?"))
 
-        self.runner.run(backlog, show, lambda exc: self.sync_label.setText("sync: ?"))
+    # -- the screen -------------------------------------------------------------------------
+    def show_on_screen(self) -> None:
+        """Show the window as ``[window] mode`` says: maximised on the primary screen (the
+        default), full screen, kiosk (full screen, no frame, on top, not closed by the
+        cashier) or a plain window of ``[window] size`` (development)."""
+        ws = self.app.display.window
+        screen = QGuiApplication.primaryScreen()
+        if ws.mode == "windowed" or screen is None:
+            self.resize(*ws.size)
+            self.show()
+            return
+        if ws.mode == "kiosk":
+            self.setWindowFlags(self.windowFlags() | Qt.WindowType.FramelessWindowHint
+                                | Qt.WindowType.WindowStaysOnTopHint)
+        # The geometry first: without a window manager (a bare X server at a kiosk) nobody
+        # else maximises the window.
+        if ws.mode == "maximized":
+            self.setGeometry(screen.availableGeometry())
+            self.showMaximized()
+        else:
+            self.setGeometry(screen.geometry())
+            self.showFullScreen()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.restyle(event.size())
+        super().resizeEvent(event)
+
+    def restyle(self, size: QSize) -> None:
+        """Text and buttons follow the window: the theme at the text size for ``size``."""
+        px = theme.text_px(size.width(), size.height(), self.app.display.window.scale)
+        if px != self.text_px:
+            self.text_px = px
+            self.setStyleSheet(theme.stylesheet(px))
 
     # -- navigation -------------------------------------------------------------------------
     def show_login(self) -> None:
@@ -260,6 +330,8 @@ class MainWindow(QMainWindow):
             return
         role = self.user.role
         entries = [(label, value) for label, value, need in self.BACK_OFFICE if role >= need]
+        if self.app.display.window.kiosk and role >= Role.MANAGER:
+            entries.append(("Quit the register (kiosk)", "quit"))
         title = "Back office" if role >= Role.SUPERVISOR else "Stock"
         dlg = ChoiceDialog(self, title, entries)
         if dlg.exec() != QDialog.DialogCode.Accepted:
@@ -270,6 +342,10 @@ class MainWindow(QMainWindow):
             open_reports(self).exec()
         elif dlg.value == "import":
             self.import_catalog()
+        elif dlg.value == "quit":  # the only way out of a kiosk: a manager's choice
+            self.quitting = True
+            self.close()
+            return
         elif dlg.value == "quarantine":
             self.runner.run(self.app.sync.quarantined, self._show_quarantine, self.fail)
         elif dlg.value == "receive":
@@ -370,7 +446,13 @@ class MainWindow(QMainWindow):
                         self.fail)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.app.display.window.kiosk and not self.quitting:
+            event.ignore()  # kiosk: the cashier cannot leave the till
+            self._current_message().error("this register runs as a kiosk: a manager quits it "
+                                          "from the back office (Shift+F3)")
+            return
         self._timer.stop()
+        self._status_soon.stop()
         self.runner.shutdown()
         self.background.shutdown()
         super().closeEvent(event)

@@ -18,6 +18,17 @@ def qty_text(line: PricedLine, measure: MeasureFormat = DOT) -> str:
     return format_quantity(line.line.qty, line.line.item.unit, measure)
 
 
+def _name(p: PricedLine) -> str:
+    """A cart line's item as the cashier reads it, never shortened."""
+    item = p.line.item
+    name = f"{item.name} {item.variant}".strip()
+    if item.pack > 1:
+        name += f" ({item.pack}-pack)"
+    if p.line.original_price is not None:
+        name += "  [price override]"
+    return name
+
+
 class CartModel(QAbstractTableModel):
     HEADERS = ("#", "Item", "Qty", "Price", "Disc.", "Total")
 
@@ -67,6 +78,8 @@ class CartModel(QAbstractTableModel):
             return QColor("#1b7f3b")  # a saving reads as good news
         if role == Qt.ItemDataRole.ForegroundRole and row.kind == "deposit":
             return QColor("#555555")
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole line, however narrow the column
+            return self.detail(index.row())
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         fmt = self.currency.format
@@ -75,28 +88,46 @@ class CartModel(QAbstractTableModel):
         if row.kind == "deposit" and dep is not None:
             return {1: f"    + {row.text}", 2: str(dep.count), 3: fmt(dep.deposit.amount),
                     5: fmt(dep.total)}.get(col, "")
-        item = p.line.item
         if col == 0:
             return str(p.line.line_no)
         if col == 1:
-            name = f"{item.name} {item.variant}".strip()
-            if item.pack > 1:
-                name += f" ({item.pack}-pack)"
-            if p.line.original_price is not None:
-                name += "  [price override]"
-            return name
+            return _name(p)
         if col == 2:
             return qty_text(p, self.measure)
         if col == 3:
-            per = "" if p.line.price_per == 1 else (
-                "/kg" if item.unit == "g" and p.line.price_per == 1000 else
-                "/l" if item.unit == "ml" and p.line.price_per == 1000 else
-                f"/{p.line.price_per}")
-            return fmt(p.line.price) + per
+            return self._price(p)
         if col == 4:
             d = p.line.discount + p.sale_discount  # the promotion shows on its own row
             return f"-{fmt(d)}" if d else ""
+        return self._line_total(p)
+
+    def _price(self, p: PricedLine) -> str:
+        unit = p.line.item.unit
+        per = "" if p.line.price_per == 1 else (
+            "/kg" if unit == "g" and p.line.price_per == 1000 else
+            "/l" if unit == "ml" and p.line.price_per == 1000 else
+            f"/{p.line.price_per}")
+        return self.currency.format(p.line.price) + per
+
+    def _line_total(self, p: PricedLine) -> str:
+        fmt = self.currency.format
         return fmt(p.total + p.line.promo_saving) if p.line.promo_saving else fmt(p.total)
+
+    def detail(self, row: int) -> str:
+        """One table row in full, for the detail line under the cart and the tooltip: the
+        whole name however narrow the column, then quantity, price, discount and total."""
+        if not 0 <= row < len(self.rows):
+            return ""
+        r, p, dep = self.rows[row]
+        fmt = self.currency.format
+        if r.kind == "promotion":
+            return f"{p.line.line_no}. {_name(p)}: {r.text} -{fmt(-r.amount)}"
+        if r.kind == "deposit" and dep is not None:
+            return (f"{p.line.line_no}. {_name(p)}: {r.text}, {dep.count} × "
+                    f"{fmt(dep.deposit.amount)} = {fmt(dep.total)}")
+        d = p.line.discount + p.sale_discount
+        return (f"{p.line.line_no}. {_name(p)} — {qty_text(p)} × {self._price(p)}"
+                + (f", discount -{fmt(d)}" if d else "") + f" = {self._line_total(p)}")
 
     def line_no(self, row: int) -> int:
         return self.rows[row][0].line_no

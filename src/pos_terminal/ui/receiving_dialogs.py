@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -23,9 +22,10 @@ from PySide6.QtWidgets import (
 from pos_terminal.domain.money import Currency
 from pos_terminal.errors import InputError
 from pos_terminal.ui.dialogs import ErrorLabel, _buttons, title_label
+from pos_terminal.ui.widgets import Dialog, Keypad
 
 
-class NewProductDialog(QDialog):
+class NewProductDialog(Dialog):
     """Barcode, name, price, tax class, cost and how many arrived."""
 
     def __init__(self, parent: QWidget, code: str, tax_classes: list[str],
@@ -33,7 +33,11 @@ class NewProductDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New product")
         self.currency = currency
-        form = QFormLayout(self)
+        outer = QHBoxLayout(self)  # the form, and the keypad beside it (a short screen)
+        form = QFormLayout()
+        outer.addLayout(form, 3)
+        self.keypad = Keypad(self)
+        outer.addWidget(self.keypad, 2, Qt.AlignmentFlag.AlignBottom)
         form.addRow(title_label("New product from an unknown barcode", self))
         self.code = QLineEdit(code, self)
         self.name = QLineEdit(self)
@@ -49,7 +53,6 @@ class NewProductDialog(QDialog):
         for label, w in (("Barcode", self.code), ("Name", self.name), ("Price", self.price),
                          ("Tax class", self.tax), ("Unit cost", self.cost),
                          ("Arrived", self.counted)):
-            w.setMinimumHeight(40)
             form.addRow(label, w)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
@@ -76,7 +79,7 @@ class NewProductDialog(QDialog):
         super().accept()
 
 
-class PoDraftDialog(QDialog):
+class PoDraftDialog(Dialog):
     """A PO for the central: vendor, then scan (or type) items with a quantity each."""
 
     def __init__(self, parent: QWidget, vendors: list[str]) -> None:
@@ -90,7 +93,6 @@ class PoDraftDialog(QDialog):
         self.vendor.setEditable(True)
         self.vendor.addItems(vendors)
         self.vendor.setCurrentText("")
-        self.vendor.setMinimumHeight(40)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText("note for the buyer (optional)")
         form.addRow("Vendor", self.vendor)
@@ -99,16 +101,18 @@ class PoDraftDialog(QDialog):
         row = QHBoxLayout()
         self.code = QLineEdit(self)
         self.code.setPlaceholderText("scan or type an item, then Enter")
-        self.code.setMinimumHeight(40)
         self.qty = QSpinBox(self)
         self.qty.setRange(1, 100_000)
-        self.qty.setMinimumHeight(40)
         self.code.returnPressed.connect(self.add_item)
         row.addWidget(self.code, 1)
         row.addWidget(self.qty)
         lay.addLayout(row)
+        mid = QHBoxLayout()
         self.list = QListWidget(self)
-        lay.addWidget(self.list, 1)
+        mid.addWidget(self.list, 3)
+        self.keypad = Keypad(self, separator=False)  # touch: the quantity (or a code)
+        mid.addWidget(self.keypad, 2)
+        lay.addLayout(mid, 1)
         self.error = ErrorLabel(self)
         lay.addWidget(self.error)
         lay.addWidget(_buttons(self, "Send to central"))

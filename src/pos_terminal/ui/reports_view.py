@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from pos_terminal.services.reports import Period, Table
 from pos_terminal.services.shifts import ShiftReport
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.widgets import Dialog, FunctionButton, MessageBar, set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -46,7 +45,7 @@ GRID_ROWS = 2000  # the table shows this many rows (a million-product stock list
 # the window); CSV export and the printer get the report itself
 
 
-class ReportsView(QDialog):
+class ReportsView(Dialog):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window_ = window

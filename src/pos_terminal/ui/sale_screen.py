@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -46,7 +47,14 @@ from pos_terminal.ui.dialogs import (
 from pos_terminal.ui.empties import EmptiesDialog
 from pos_terminal.ui.models import CartModel
 from pos_terminal.ui.tender import TenderDialog
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.widgets import (
+    FitLabel,
+    FunctionButton,
+    KeyGroup,
+    MessageBar,
+    set_role,
+    touch_rows,
+)
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -76,6 +84,10 @@ class SaleScreen(QWidget):
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
+        """Laid out to fit any screen from 800×600 up: the cart and the totals share the
+        middle, the F-keys fill the bottom in three rows of six at every size (the same place
+        for each key on every register); text that cannot fit its room shrinks or elides,
+        never pushes anything off."""
         root = QVBoxLayout(self)
         self.message = MessageBar(self)
         root.addWidget(self.message)
@@ -98,31 +110,44 @@ class SaleScreen(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the whole name: below
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        touch_rows(self.table)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         left.addWidget(self.table, 1)
+        # The selected line in full: a long name is cut in the cart, never here.
+        self.detail_label = QLabel("", self)
+        self.detail_label.setWordWrap(True)
+        set_role(self.detail_label, "detail")
+        self.detail_label.hide()
+        left.addWidget(self.detail_label)
+        self.table.selectionModel().selectionChanged.connect(self._show_detail)
+        self.model.modelReset.connect(self._show_detail)
         middle.addLayout(left, 3)
 
         right = QVBoxLayout()
-        self.count_label = QLabel("", self)
-        self.subtotal_label = QLabel("", self)
-        self.discount_label = QLabel("", self)
-        self.tax_label = QLabel("", self)
+        self.count_label = FitLabel("", self)
+        self.subtotal_label = FitLabel("", self)
+        self.discount_label = FitLabel("", self)
+        self.tax_label = FitLabel("", self)
         self.retail_label = QLabel("", self)  # promotions, deposits, vouchers
         for w in (self.count_label, self.subtotal_label, self.discount_label, self.tax_label,
                   self.retail_label):
             set_role(w, "muted")
             right.addWidget(w)
+        total_row = QHBoxLayout()
         cap = QLabel("TOTAL", self)
         set_role(cap, "title")
-        right.addWidget(cap)
-        self.total_label = QLabel("", self)
+        total_row.addWidget(cap, 0, Qt.AlignmentFlag.AlignTop)
+        self.total_label = FitLabel("", self)
         set_role(self.total_label, "total")
         self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
-        right.addWidget(self.total_label)
-        self.change_label = QLabel("", self)
+        total_row.addWidget(self.total_label, 1)
+        right.addLayout(total_row)
+        self.change_label = FitLabel("", self)
         set_role(self.change_label, "change")
         self.change_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         right.addWidget(self.change_label)
@@ -131,12 +156,13 @@ class SaleScreen(QWidget):
         self.preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.preview.setPlaceholderText("receipt preview")
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.preview.setStyleSheet("font-family: monospace; font-size: 10pt;")
+        self.preview.setMinimumHeight(0)  # on a short screen the totals keep the room
+        set_role(self.preview, "receipt")
         right.addWidget(self.preview, 1)
         middle.addLayout(right, 2)
         root.addLayout(middle, 1)
 
-        grid = QGridLayout()
+        self.keys = QGridLayout()
         actions: list[tuple[str, str, Any, str]] = [
             ("F2", "Quantity", self.change_quantity, ""),
             ("F3", "Line discount", self.line_discount, ""),
@@ -159,11 +185,30 @@ class SaleScreen(QWidget):
         ]
         self.buttons: dict[str, FunctionButton] = {}
         self.buttons["Empties"] = self.empties_button
+        self._grid: list[FunctionButton] = []
+        self.key_group = KeyGroup()  # one text size across the grid
         for i, (key, text, slot, role) in enumerate(actions):
             b = FunctionButton(key, text, slot, self, role)
             self.buttons[text] = b
-            grid.addWidget(b, i // 6, i % 6)
-        root.addLayout(grid)
+            self._grid.append(b)
+            self.key_group.add(b)
+            self.keys.addWidget(b, i // 6, i % 6)
+        for c in range(6):
+            self.keys.setColumnStretch(c, 1)  # even keys, whatever their labels
+        root.addLayout(self.keys)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        rows = self.table.selectionModel().selectedRows()
+        if rows:  # the selected line (the last scanned) stays in sight
+            self.table.scrollTo(rows[0])
+
+    def _show_detail(self, *_args: Any) -> None:
+        """The selected cart line in full (its name never cut) under the cart."""
+        rows = self.table.selectionModel().selectedRows()
+        text = self.model.detail(rows[0].row()) if rows else ""
+        self.detail_label.setText(text)
+        self.detail_label.setVisible(bool(text))
 
     # -- session --------------------------------------------------------------------------
     def start(self, session: SaleSession) -> None:

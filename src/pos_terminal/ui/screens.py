@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_terminal.errors import PosError
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.widgets import FunctionButton, KeyGroup, MessageBar, set_role, touch_rows
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -30,17 +30,19 @@ if TYPE_CHECKING:
 KeySpec = tuple[str, str, Callable[[], Any]] | tuple[str, str, Callable[[], Any], str]
 
 
-def pick_table(parent: QWidget, columns: Sequence[str], row_height: int = 40,
-               single: bool = True) -> QTableWidget:
+def pick_table(parent: QWidget, columns: Sequence[str], single: bool = True) -> QTableWidget:
     """A read-only table picked by whole rows: the first column (the item) takes the room, the
-    others fit their contents, no row numbers, big rows (touch and a quick eye)."""
+    others fit their contents, no row numbers, rows a finger can hit (``touch_rows``); a long
+    item is cut with "…" and shown whole in its tooltip."""
     table = QTableWidget(0, len(columns), parent)
     table.setHorizontalHeaderLabels(list(columns))
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(row_height)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setWordWrap(False)
+    touch_rows(table)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     if single:
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -51,16 +53,20 @@ def pick_table(parent: QWidget, columns: Sequence[str], row_height: int = 40,
 def cell(text: str, right: bool = False) -> QTableWidgetItem:
     """A table item; ``right`` for figures."""
     item = QTableWidgetItem(text)
+    item.setToolTip(text)
     if right:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
 
 
 def key_row(parent: QWidget, keys: Sequence[KeySpec]) -> QHBoxLayout:
-    """A row of F-key buttons, in the order given."""
+    """A row of F-key buttons, in the order given, even in width and text size."""
     row = QHBoxLayout()
+    group = KeyGroup()
     for spec in keys:
-        row.addWidget(FunctionButton(*spec[:3], parent, *spec[3:]))
+        b = FunctionButton(*spec[:3], parent, *spec[3:])
+        group.add(b)
+        row.addWidget(b, 1)
     return row
 
 

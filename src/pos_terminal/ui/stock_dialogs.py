@@ -27,7 +27,14 @@ from pos_terminal.errors import PosError
 from pos_terminal.services.reorder import Levels
 from pos_terminal.ui.dialogs import ErrorLabel, _buttons, title_label
 from pos_terminal.ui.screens import pick_table
-from pos_terminal.ui.widgets import FunctionButton, MessageBar, set_role
+from pos_terminal.ui.widgets import (
+    Dialog,
+    FunctionButton,
+    Keypad,
+    MessageBar,
+    StatusLabel,
+    set_role,
+)
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -43,7 +50,7 @@ def _error_text(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, PosError) else "something went wrong (details in the log)"
 
 
-class AdjustDialog(QDialog):
+class AdjustDialog(Dialog):
     """Scan the item, type a signed quantity (-2 takes two out), pick the reason."""
 
     def __init__(self, window: MainWindow) -> None:
@@ -62,16 +69,16 @@ class AdjustDialog(QDialog):
         self.quantity = QSpinBox(self)
         self.quantity.setRange(-99_999, 99_999)
         self.quantity.setValue(-1)
-        self.quantity.setMinimumHeight(44)
         form.addRow("Quantity (+ in, - out)", self.quantity)
         self.reason = QComboBox(self)
         for reason, text in REASONS.items():
             self.reason.addItem(text, reason.value)
-        self.reason.setMinimumHeight(44)
         form.addRow("Reason", self.reason)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText("note (optional): what happened")
         form.addRow("Note", self.note)
+        self.keypad = Keypad(self, separator=False, extra=("-",))  # touch: -2 takes two out
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self, "Adjust"))
@@ -119,7 +126,7 @@ class AdjustDialog(QDialog):
             lambda exc: self.error.show_error(_error_text(exc)))
 
 
-class ReorderDialog(QDialog):
+class ReorderDialog(Dialog):
     """A manager's reorder point and par level for this store (0 = off)."""
 
     def __init__(self, parent: QWidget, levels: Levels) -> None:
@@ -134,11 +141,14 @@ class ReorderDialog(QDialog):
             spin.setRange(-1, 10**7)
             spin.setSpecialValueText("none")  # -1 shows as "none": no level at this store
             spin.setValue(-1 if value is None else value)
-            spin.setMinimumHeight(44)
         form.addRow("Reorder when on hand is at or below", self.reorder_point)
         form.addRow("Fill up to (par level)", self.par_level)
         source = "this store's" if levels.local else "the catalog's"
-        form.addRow(QLabel(f"Now {source} levels; saved here they apply to this store.", self))
+        note = QLabel(f"Now {source} levels; saved here they apply to this store.", self)
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.keypad = Keypad(self, separator=False)
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self, "Save"))
@@ -159,7 +169,7 @@ class ReorderDialog(QDialog):
         super().accept()
 
 
-class LowStockDialog(QDialog):
+class LowStockDialog(Dialog):
     """What is at or below its reorder point and what to order; scan any item to edit its
     levels (F4 edits the selected line)."""
 
@@ -179,7 +189,7 @@ class LowStockDialog(QDialog):
                                      "level")
         self.code.returnPressed.connect(self._on_enter)
         lay.addWidget(self.code)
-        self.table = pick_table(self, self.COLUMNS, 36, single=False)
+        self.table = pick_table(self, self.COLUMNS, single=False)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         lay.addWidget(self.table, 1)
         keys = QHBoxLayout()
@@ -259,10 +269,12 @@ class LowStockDialog(QDialog):
             lambda: self.window_.app.reorder.set_levels(sku, uid, rp, par), saved, self._fail)
 
 
-class LowStockBadge(QLabel):
+class LowStockBadge(StatusLabel):
     """"Low stock: 7" in the status bar, refreshed (debounced) after sales, returns, counts,
     adjustments and sync — not on a timer, so a large catalog is not scanned every few
     seconds."""
+
+    keep = 20  # short: never cut
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__("low stock", window)

@@ -10,7 +10,6 @@ from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -31,10 +30,10 @@ from pos_terminal.domain.tenders import (
 )
 from pos_terminal.errors import InputError, PosError
 from pos_terminal.ui.dialogs import ErrorLabel
-from pos_terminal.ui.widgets import FunctionButton, set_role
+from pos_terminal.ui.widgets import Dialog, FitLabel, FunctionButton, KeyGroup, Keypad, set_role
 
 
-class TenderDialog(QDialog):
+class TenderDialog(Dialog):
     """Collects ``tenders``; accepted when what was given covers the total."""
 
     def __init__(self, parent: QWidget, total: int, currency: Currency,
@@ -45,37 +44,44 @@ class TenderDialog(QDialog):
         self.currency = currency
         self.tenders: list[Tender] = list(taken or [])  # card money already taken
         lay = QVBoxLayout(self)
+        top = QHBoxLayout()  # what is due and given on the left, the keypad on the right
+        left = QVBoxLayout()
         head = QLabel("Amount due", self)
         set_role(head, "title")
-        lay.addWidget(head)
-        self.due_label = QLabel("", self)
+        left.addWidget(head)
+        self.due_label = FitLabel("", self)
         set_role(self.due_label, "total")
-        lay.addWidget(self.due_label)
+        left.addWidget(self.due_label)
         self.paid_list = QListWidget(self)
         self.paid_list.setMaximumHeight(110)
         self.paid_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        lay.addWidget(self.paid_list)
+        left.addWidget(self.paid_list)
 
-        row = QHBoxLayout()
         self.amount = QLineEdit(self)
         self.amount.setPlaceholderText("amount given (empty = exact)")
         self.amount.returnPressed.connect(self.cash)
         self.reference = QLineEdit(self)
         self.reference.setPlaceholderText("card terminal reference")
         self.reference.returnPressed.connect(self.card)
-        row.addWidget(self.amount, 1)
-        row.addWidget(self.reference, 1)
-        lay.addLayout(row)
+        left.addWidget(self.amount)
+        left.addWidget(self.reference)
 
         self.quick = QGridLayout()
-        lay.addLayout(self.quick)
+        left.addLayout(self.quick)
+        left.addStretch(1)
+        top.addLayout(left, 3)
+        self.keypad = Keypad(self)  # touch: the amount given (Enter takes it as cash)
+        top.addWidget(self.keypad, 2)
+        lay.addLayout(top, 1)
         keys = QHBoxLayout()
+        group = KeyGroup()
         self.cash_button = FunctionButton("F1", "Cash", self.cash, self, "primary")
         self.card_button = FunctionButton("F2", "Card", self.card, self)
         self.other_button = FunctionButton("F3", "Voucher / other", self.other, self)
         cancel = FunctionButton("Esc", "Cancel", self.reject, self, "danger")
         for b in (self.cash_button, self.card_button, self.other_button, cancel):
-            keys.addWidget(b)
+            group.add(b)
+            keys.addWidget(b, 1)
         lay.addLayout(keys)
         self.error = ErrorLabel(self)
         lay.addWidget(self.error)
@@ -98,7 +104,7 @@ class TenderDialog(QDialog):
         for i, amount in enumerate(quick_amounts(due, self.currency.code)):
             key = f"Ctrl+{i + 1}"
             b = FunctionButton(key, fmt(amount), partial(self._cash_amount, amount), self)
-            self.quick.addWidget(b, 0, i)
+            self.quick.addWidget(b, i // 2, i % 2)  # two by two: room beside the keypad
 
     def _amount(self) -> int | None:
         text = self.amount.text().strip()

@@ -238,7 +238,6 @@ class TransferInScreen(ScanScreen):
         for col in (3, 4):
             spin = QSpinBox(self.table)
             spin.setRange(0, MAX_UNITS)
-            spin.setMinimumHeight(36)
             spin.setAlignment(Qt.AlignmentFlag.AlignRight)
             self.table.setCellWidget(row, col, spin)
         return row
