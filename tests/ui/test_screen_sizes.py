@@ -22,6 +22,7 @@ from pos_terminal.domain.users import Role
 from pos_terminal.hardware.display_settings import WindowSettings
 from pos_terminal.services.reorder import Levels
 from pos_terminal.ui import theme
+from pos_terminal.ui.cash_dialogs import ApprovalDialog
 from pos_terminal.ui.counting_screen import PostCountDialog, StartCountDialog
 from pos_terminal.ui.dialogs import (
     AgeCheckDialog,
@@ -40,6 +41,7 @@ from pos_terminal.ui.receiving_dialogs import NewProductDialog, PoDraftDialog
 from pos_terminal.ui.reports_view import ReportsView
 from pos_terminal.ui.stock_dialogs import AdjustDialog, LowStockDialog, ReorderDialog
 from pos_terminal.ui.tender import TenderDialog
+from pos_terminal.ui.weight_dialog import WeightDialog
 from pos_terminal.ui.widgets import FitLabel, FunctionButton, Keypad
 
 from ui_support import SIZES, overlaps, shown_whole, touch_problems
@@ -160,6 +162,10 @@ def dialogs(w: MainWindow) -> Iterator[tuple[str, Callable[[], QDialog]]]:
         "SKU1", "Extra Virgin Cold Pressed Olive Oil", "1 l glass bottle", "each", "Grocery", 3,
         5, 10, True))
     yield "low stock", lambda: LowStockDialog(w)
+    yield "weight", lambda: WeightDialog(sale, "Bananas Cavendish from Ecuador, loose", "g",
+                                         app.settings.measure)
+    yield "approval", lambda: ApprovalDialog(
+        w, "paid_out", "a paid out of more than 50.00 needs a manager's approval", ["manager"])
 
 
 def open_dialog(qtbot, w: MainWindow, make: Callable[[], QDialog]) -> QDialog:  # type: ignore[no-untyped-def]
@@ -232,7 +238,7 @@ def test_touch_targets_everywhere(qtbot, signed_in: MainWindow, size: tuple[int,
     for p in w.app.catalog.products(limit=3):
         sale.add(sale.lookup(p["barcodes"][0]["code"]))
     done = sale.complete([Tender(TenderKind.CASH)])
-    w.returns.load(done.receipt_no)  # its lines with "return now" boxes
+    w.returns.scanned(done.receipt_no)  # its lines with "return now" fields
     qtbot.waitUntil(lambda: w.returns.table.rowCount() == 3)
     for p in w.app.catalog.products(limit=3):
         sale.add(sale.lookup(p["barcodes"][0]["code"]))
@@ -254,7 +260,8 @@ def test_every_numeric_dialog_has_a_keypad(qtbot, signed_in: MainWindow) -> None
     """Amounts, quantities and PINs can be typed on the screen itself."""
     w = signed_in
     numeric = {"override", "amount", "quantity", "paid in", "cash count", "discount",
-               "first manager", "tender", "new product", "purchase order", "adjust", "reorder"}
+               "first manager", "tender", "new product", "purchase order", "adjust", "reorder",
+               "weight", "approval"}
     for name, make in dialogs(w):
         if name not in numeric:
             continue

@@ -34,9 +34,11 @@ from pos_terminal.ui.widgets import Dialog, Keypad, set_role
 
 
 def title_label(text: str, parent: QWidget) -> QLabel:
-    """A dialog's big title line."""
+    """A dialog's big title line (wrapped: a long product name never widens the dialog past
+    the screen)."""
     label = QLabel(text, parent)
     set_role(label, "title")
+    label.setWordWrap(True)
     return label
 
 

@@ -17,16 +17,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from pos_terminal.domain.measure import DOT, MEASURES, MeasureFormat, example, format_measure
 from pos_terminal.domain.measure import parse_measure as parse
 from pos_terminal.errors import QuantityError
 from pos_terminal.ui.dialogs import ErrorLabel, _buttons, title_label
-from pos_terminal.ui.widgets import set_role
+from pos_terminal.ui.widgets import Dialog, Keypad, set_role
 
 
-class WeightDialog(QDialog):
+class WeightDialog(Dialog):
     """``value``: the weight (or volume) in base units once accepted; ``source`` says whether
     it was read from the scale or typed."""
 
@@ -60,6 +60,8 @@ class WeightDialog(QDialog):
                                           f"1235{m.base}")
         what = "Weight" if m.kind == "weight" else "Volume"
         form.addRow(f"{what} in {m.big}", self.field)
+        self.keypad = Keypad(self)  # touch: the weight, with the store's separator
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         self.buttons = _buttons(self, "Take" if self.bridge is not None else "OK")
