@@ -256,7 +256,7 @@ def test_touch_targets_everywhere(qtbot, signed_in: MainWindow, size: tuple[int,
     assert not problems, "\n".join(problems)
 
 
-def test_every_numeric_dialog_has_a_keypad(qtbot, signed_in: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_every_numeric_field_has_a_keypad(qtbot, signed_in: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Amounts, quantities and PINs can be typed on the screen itself."""
     w = signed_in
     numeric = {"override", "amount", "quantity", "paid in", "cash count", "discount",
@@ -270,6 +270,8 @@ def test_every_numeric_dialog_has_a_keypad(qtbot, signed_in: MainWindow) -> None
         dlg.close()
         assert pads, f"{name}: no keypad"
     assert w.login.keypad.isVisibleTo(w.login)
+    for screen in (w.returns, w.transfer_in):  # rows of quantity fields: a strip of keys
+        assert screen.keypad is not None and screen.keypad.isVisibleTo(screen)
 
 
 # -- the status bar ---------------------------------------------------------------------------

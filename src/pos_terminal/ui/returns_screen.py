@@ -102,7 +102,7 @@ class ReturnsScreen(ScanScreen):
         s = window.app.settings
         self.example = f"{s.store}-{s.register}-000123"
         super().__init__(window, "Returns", PROMPT.format(example=self.example),
-                         field_height=None)
+                         field_height=None, keypad=True)
         self.receipt_field = self.scan_field  # a receipt number, or items in a blind return
         self.currency = s.currency
         self.measure = s.measure

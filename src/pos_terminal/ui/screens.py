@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from pos_terminal.errors import PosError
-from pos_terminal.ui.widgets import FunctionButton, KeyGroup, MessageBar, set_role, touch_rows
+from pos_terminal.ui.widgets import (
+    FunctionButton,
+    KeyGroup,
+    Keypad,
+    MessageBar,
+    set_role,
+    touch_rows,
+)
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -73,13 +80,16 @@ def key_row(parent: QWidget, keys: Sequence[KeySpec]) -> QHBoxLayout:
 class ScanScreen(QWidget):
     """A page of the main window's stack, scan first: the title and the message bar on top,
     ``scan_field`` made here and placed by the subclass; a scan or Enter in the field calls
-    ``scanned(text)``; ``fail`` shows an error in words; Esc (and the F10 key) emit ``done``."""
+    ``scanned(text)``; ``fail`` shows an error in words; Esc (and the F10 key) emit ``done``.
+    With ``keypad`` the page has the on-screen keypad, a strip of keys above its F-keys (a
+    screen whose rows hold quantity fields): it types into the focused field, the scan field
+    when none is."""
 
     done = Signal()
     failed_text = "something went wrong (details in the log)"  # for errors that are not ours
 
     def __init__(self, window: MainWindow, title: str, placeholder: str,
-                 field_height: int | None = 44) -> None:
+                 field_height: int | None = 44, keypad: bool = False) -> None:
         super().__init__(window)
         self.window_ = window
         self.app = window.app
@@ -94,8 +104,11 @@ class ScanScreen(QWidget):
         if field_height:
             self.scan_field.setMinimumHeight(field_height)
         self.scan_field.returnPressed.connect(self._on_enter)
+        self.keypad = Keypad(self, fallback=self.scan_field, strip=True) if keypad else None
 
     def add_keys(self, *keys: KeySpec) -> None:
+        if self.keypad is not None:
+            self.lay.addWidget(self.keypad)
         self.lay.addLayout(key_row(self, keys))
 
     def handle_scan(self, code: str) -> None:

@@ -162,7 +162,7 @@ class TransferInScreen(ScanScreen):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window, "Receive a transfer",
-                         "scan each item that arrived (5x CODE for five)")
+                         "scan each item that arrived (5x CODE for five)", keypad=True)
         self.pending = pick_table(self, ["Transfer", "From", "Sent", "Units"])
         self.pending.setMaximumHeight(180)
         self.pending.cellDoubleClicked.connect(lambda _r, _c: self.open_selected())

@@ -393,44 +393,48 @@ class Keypad(QWidget):
 
     Each tap reaches the field as a key press, exactly as the keyboard's would: Enter submits
     the field the way the Enter key does, a spin box or an amount field checks what it gets.
-    Its keys never take the focus from the field."""
+    Its keys never take the focus from the field. ``strip``: one row of keys (under a screen's
+    table, where a block of keys beside it would take the columns' room)."""
 
-    def __init__(self, parent: QWidget, separator: bool = True,
-                 extra: Sequence[str] = (), fallback: QWidget | None = None,
-                 on_enter: Callable[[], None] | None = None) -> None:
+    def __init__(self, parent: QWidget, separator: bool = True, extra: Sequence[str] = (),
+                 fallback: QWidget | None = None, strip: bool = False) -> None:
         """``separator``: a key for the store's decimal separator (amounts, weights);
         ``extra``: more keys that type themselves ("%", "-")."""
         super().__init__(parent)
         self.fallback = fallback
-        self.on_enter = on_enter
         self.buttons: dict[str, FitButton] = {}
         self.group = KeyGroup()
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(6)
         grid.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)  # keys, not slabs
-        layout = [("7", 0, 0), ("8", 0, 1), ("9", 0, 2), (BACKSPACE, 0, 3),
-                  ("4", 1, 0), ("5", 1, 1), ("6", 1, 2), (CLEAR, 1, 3),
-                  ("1", 2, 0), ("2", 2, 1), ("3", 2, 2)]
         bottom = [k for k in (store_separator(parent) if separator else "", *extra) if k]
-        for k, row, col in layout:
-            self._add(grid, k, row, col)
-        self._add(grid, "0", 3, 0, span=3 - len(bottom[:2]))
-        for i, k in enumerate(bottom[:2]):
-            self._add(grid, k, 3, 3 - len(bottom[:2]) + i)
-        self._add(grid, ENTER, 2, 3, rows=2)
+        if strip:
+            for i, k in enumerate([*"1234567890", *bottom, BACKSPACE, CLEAR]):
+                self._add(grid, k, 0, i, narrow=True)
+            self._add(grid, ENTER, 0, grid.columnCount(), span=2, narrow=True)
+        else:
+            layout = [("7", 0, 0), ("8", 0, 1), ("9", 0, 2), (BACKSPACE, 0, 3),
+                      ("4", 1, 0), ("5", 1, 1), ("6", 1, 2), (CLEAR, 1, 3),
+                      ("1", 2, 0), ("2", 2, 1), ("3", 2, 2)]
+            for k, row, col in layout:
+                self._add(grid, k, row, col)
+            self._add(grid, "0", 3, 0, span=3 - len(bottom[:2]))
+            for i, k in enumerate(bottom[:2]):
+                self._add(grid, k, 3, 3 - len(bottom[:2]) + i)
+            self._add(grid, ENTER, 2, 3, rows=2)
         self.buttons[ENTER].setProperty("role", "primary")
         self.group.buttons.remove(self.buttons[ENTER])  # a word among digits: fits alone
         self.buttons[ENTER].group = None
 
     def _add(self, grid: QGridLayout, key: str, row: int, col: int, span: int = 1,
-             rows: int = 1) -> None:
+             rows: int = 1, narrow: bool = False) -> None:
         b = FitButton(key, self)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus
         b.setProperty("role", "key")
         self.group.add(b)
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        b.setMinimumSize(TOUCH_PX + 12, TOUCH_PX + 4)
+        b.setMinimumSize(TOUCH_PX + (0 if narrow else 12), TOUCH_PX + 4)
         b.setMaximumSize(TOUCH_PX * 3 * span, round(TOUCH_PX * 2.2) * rows)  # not slabs
         b.setAccessibleName(f"keypad {key}")
         b.clicked.connect(partial(self.press, key))
@@ -450,10 +454,7 @@ class Keypad(QWidget):
             _key_event(target, Qt.Key.Key_A, "", Qt.KeyboardModifier.ControlModifier)
             _key_event(target, Qt.Key.Key_Backspace)
         elif key == ENTER:
-            if self.on_enter is not None:
-                self.on_enter()
-            else:
-                _key_event(target, Qt.Key.Key_Return, "\r")
+            _key_event(target, Qt.Key.Key_Return, "\r")
         else:
             keys = {".": Qt.Key.Key_Period, ",": Qt.Key.Key_Comma, "-": Qt.Key.Key_Minus,
                     "%": Qt.Key.Key_Percent}
