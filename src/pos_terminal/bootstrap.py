@@ -25,6 +25,7 @@ from pos_terminal.hardware.printer_settings import (
 )
 from pos_terminal.hardware.scale_settings import ScaleSettings, load_scale_settings
 from pos_terminal.hardware.scanner_settings import ScannerSettings, load_scanner_settings
+from pos_terminal.hardware.terminal_settings import TerminalSettings, load_terminal_settings
 from pos_terminal.services.cash_rules import CashRules, load_cash_rules
 from pos_terminal.services.catalog import CatalogService
 from pos_terminal.services.checkout import CheckoutService
@@ -34,6 +35,7 @@ from pos_terminal.services.deposits import DepositService
 from pos_terminal.services.inventory import InventoryService
 from pos_terminal.services.open_sales import OpenSaleService
 from pos_terminal.services.parking import ParkingService
+from pos_terminal.services.payments import PaymentService
 from pos_terminal.services.printing import DEFAULT_WIDTH, PrintService
 from pos_terminal.services.receiving import ReceivingService
 from pos_terminal.services.reorder import ReorderService
@@ -58,6 +60,7 @@ class App:
     display: DisplaySettings = field(default_factory=DisplaySettings)  # customer display
     scale: ScaleSettings = field(default_factory=ScaleSettings)  # [scale]: none by default
     cash: CashRules | None = None  # [cash] limits (None: the defaults)
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)  # [payment]
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +88,7 @@ class App:
             self.engine.dispose()
             raise
         self.deposits = DepositService(self.ctx, self.deposit_tax)
+        self.payments = PaymentService(self.ctx, self.terminal)
         self.printing = PrintService(
             self.ctx, self.receipt, width=self.printer.columns or DEFAULT_WIDTH,
             partial_cut=self.printer.cut == "partial",
@@ -97,6 +101,7 @@ class App:
                            self.scanner.rules, self.promotions, self.deposit_tax)
 
     def close(self) -> None:
+        self.payments.close()
         self.engine.dispose()
 
     def __enter__(self) -> App:
@@ -129,10 +134,12 @@ def open_register(data_dir: Path) -> App:
         display = load_display_settings(paths)
         scale = load_scale_settings(paths)
         cash = load_cash_rules(paths, settings.currency)
+        terminal = load_terminal_settings(paths)
     except ConfigError:
         engine.dispose()
         raise
-    return App(paths, settings, engine, scanner, printer, receipt, display, scale, cash)
+    return App(paths, settings, engine, scanner, printer, receipt, display, scale, cash,
+               terminal)
 
 
 def init_register(

@@ -15,7 +15,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pos_terminal import __version__, cli_config, cli_printing, cli_reports, cli_staff, config
+from pos_terminal import (
+    __version__,
+    cli_config,
+    cli_payments,
+    cli_printing,
+    cli_reports,
+    cli_staff,
+    config,
+)
 from pos_terminal.domain.age import AgeCheckRequired
 from pos_terminal.errors import InputError, PosError, QuantityError, RuleError
 
@@ -91,7 +99,8 @@ def parse_tender(text: str, currency: Any) -> Any:
         k = TenderKind(kind.lower())
     except ValueError as exc:
         raise InputError(
-            f"--pay {text}: use cash[:AMOUNT], card:REF[:AMOUNT] or other:NAME"
+            f"--pay {text}: use cash[:AMOUNT], card:REF[:AMOUNT], terminal[:AMOUNT] or "
+            "other:NAME"
         ) from exc
     if k is TenderKind.CASH:
         return Tender(k, currency.parse(rest) if rest else None)
@@ -192,9 +201,11 @@ def cmd_sell(args: argparse.Namespace) -> int:
     with _app(args) as app:
         cur = app.settings.currency
         items = [split_code_qty(c) for c in args.codes]
-        tenders = [parse_tender(p, cur) for p in args.pay]
+        card_amount, by_terminal, other_pays = cli_payments.split_terminal(args.pay, cur)
+        tenders = [parse_tender(p, cur) for p in other_pays]
         # the same sale the window rings up: promotions, deposits, age checks, limits
-        session = app.sale_session(app.users.system_user(), training=args.training)
+        user = app.users.system_user()
+        session = app.sale_session(user, training=args.training)
         for code, qty in items:
             hit = session.lookup(code)
             if hit.item.min_age and args.id_checked:
@@ -214,7 +225,12 @@ def cmd_sell(args: argparse.Namespace) -> int:
                     session.add(hit)
             except AgeCheckRequired as exc:
                 raise RuleError(f"{exc}; check the customer's ID, then add --id-checked") from exc
-        r = session.complete(tenders)
+        attempt = None
+        if by_terminal:
+            r, attempt = cli_payments.pay_by_terminal(app, session, card_amount, tenders,
+                                                      user.id, args.training)
+        else:
+            r = session.complete(tenders)
     data = {
         "receipt_no": r.receipt_no, "total": cur.format(r.total), "total_minor": r.total,
         "tax": cur.format(r.totals.tax), "change": cur.format(r.change),
@@ -222,10 +238,13 @@ def cmd_sell(args: argparse.Namespace) -> int:
         "payments": [{"kind": str(a.kind), "amount": cur.format(a.amount),
                       "tendered": cur.format(a.tendered)} for a in r.settlement.tenders],
         "negative_stock": list(r.negative_stock),
+        **({"card": cli_payments.card_json(attempt, cur)} if attempt is not None else {}),
     }
     pays = ", ".join(f"{a.kind} {cur.format(a.tendered)}" for a in r.settlement.tenders)
     text = (f"{'TRAINING ' if r.training else ''}receipt {r.receipt_no}  total "
             f"{cur.format(r.total)}  paid {pays}  change {cur.format(r.change)}")
+    if attempt is not None:
+        text += f"\ncard {attempt.card.reference}"
     if r.negative_stock:
         text += f"\nwarning: on-hand below zero for {', '.join(r.negative_stock)}"
     _out(args, data, text)
@@ -247,13 +266,22 @@ def cmd_return(args: argparse.Namespace) -> int:
     with _app(args) as app:
         cur = app.settings.currency
         items = _code_quantities(app, args.codes, f"return {args.receipt}")
-        tenders = [parse_tender(x, cur) for x in args.refund] or None
         user = app.users.system_user()
-        r = cli_staff.with_approver(
-            app, args.approver, user, args.reason or "",
-            lambda ok: app.returns.return_items(
-                args.receipt, items, user.id, restock=not args.no_restock, tenders=tenders,
-                reason=args.reason or "", approval=ok))
+        if any(x.lower() == "terminal" for x in args.refund):
+            if len(args.refund) > 1:
+                raise InputError("--refund terminal goes alone: the card terminal gives back "
+                                 "what the card paid, the rest in cash")
+            cli_payments.recover(app)
+            _attempt, r = app.payments.refund_return(
+                args.receipt, items, user.id, app, restock=not args.no_restock,
+                reason=args.reason or "", on_status=cli_payments.status_line)
+        else:
+            tenders = [parse_tender(x, cur) for x in args.refund] or None
+            r = cli_staff.with_approver(
+                app, args.approver, user, args.reason or "",
+                lambda ok: app.returns.return_items(
+                    args.receipt, items, user.id, restock=not args.no_restock, tenders=tenders,
+                    reason=args.reason or "", approval=ok))
     paid = [{"kind": str(a.kind), "amount": cur.format(a.amount)} for a in r.settlement.tenders]
     data = {"return_no": r.return_no, "refund": cur.format(r.refund), "refund_minor": r.refund,
             "restocked": r.restocked, "refunded_to": paid}
@@ -410,7 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="CODE, CODEx3 (pieces); goods sold by weight need it: CODEx1.235kg, "
                          "CODEx1235g (a number alone is grams)")
     sp.add_argument("--pay", action="append", default=[], metavar="TENDER",
-                    help="cash[:AMOUNT] | card:REF[:AMOUNT] | other:NAME[:AMOUNT]; repeat to split")
+                    help="cash[:AMOUNT] | card:REF[:AMOUNT] | other:NAME[:AMOUNT] | "
+                         "terminal[:AMOUNT] (charged on the card terminal of [payment]); "
+                         "repeat to split, e.g. --pay terminal:10.00 --pay cash")
     sp.add_argument("--training", action="store_true", help="a training sale: no stock, no sync")
     sp.add_argument("--id-checked", action="store_true",
                     help="the customer's ID was checked: age-restricted items may be sold")
@@ -420,9 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("codes", nargs="+", metavar="CODE[xQTY]")
     sp.add_argument("--no-restock", action="store_true", help="items are not fit to sell again")
     sp.add_argument("--refund", metavar="TENDER", action="append", default=[],
-                    help="cash (default) or card:REF[:AMOUNT]; repeat to split. A refund goes "
-                         "back the way the sale was paid (never more than a tender took); "
-                         "to another tender it needs --approver")
+                    help="cash (default), card:REF[:AMOUNT], or terminal (back to the card that "
+                         "paid, through the card terminal: a void the same day, else a "
+                         "refund); repeat to split. A refund goes back the way the sale was "
+                         "paid (never more than a tender took); to another tender it needs "
+                         "--approver")
     sp.add_argument("--approver", metavar="SUPERVISOR",
                     help="a supervisor approving a refund to another tender (their PIN is "
                          "asked, or read from standard input)")
@@ -481,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pos_terminal import cli_transfers
 
     cli_transfers.add_parsers(sub, cmd)
+    cli_payments.add_parsers(sub, cmd)
 
     cli_staff.add_parsers(sub, cmd)  # user-add, user-pin, user-role, user-deactivate
     return p

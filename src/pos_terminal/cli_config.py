@@ -39,9 +39,10 @@ def defaults() -> dict[str, dict[str, Any]]:
     from pos_terminal.hardware.printer_settings import PrinterSettings, ReceiptSettings
     from pos_terminal.hardware.scale_settings import ScaleSettings
     from pos_terminal.hardware.scanner_settings import ScannerSettings
+    from pos_terminal.hardware.terminal_settings import TerminalSettings
     from pos_terminal.services.cash_rules import DEFAULTS as CASH_DEFAULTS
 
-    sc, pr, rc = ScannerSettings(), PrinterSettings(), ReceiptSettings()
+    sc, pr, rc, tm = ScannerSettings(), PrinterSettings(), ReceiptSettings(), TerminalSettings()
     cd, pd, wd = DisplaySettings().customer, DisplaySettings().pole, DisplaySettings().window
     return {
         "store": {"id": None, "register": None, "name": "", "currency": None,
@@ -74,6 +75,11 @@ def defaults() -> dict[str, dict[str, Any]]:
                          "reconnect_seconds": pd.reconnect_seconds,
                          "write_timeout": pd.write_timeout},
         "cash": dict(CASH_DEFAULTS),  # whole currency units
+        "payment": {"terminal": tm.kind, "port": None, "password": tm.password,
+                    "timeout": tm.timeout, "connect_timeout": tm.connect_timeout,
+                    "sale_id": None, "poi_id": None, "key_identifier": None,
+                    "key_passphrase": None, "key_version": tm.key_version, "ca_file": None,
+                    "server_name": None},
     }
 
 
@@ -188,6 +194,7 @@ def check(paths: config.Paths, raw: config.RawConfig) -> str | None:
         receipt_settings_from,
     )
     from pos_terminal.hardware.scanner_settings import settings_from as scanner_from
+    from pos_terminal.hardware.terminal_settings import terminal_settings_from
 
     try:
         raw.refuse()
@@ -198,6 +205,7 @@ def check(paths: config.Paths, raw: config.RawConfig) -> str | None:
             printer_settings_from(raw, paths.config)
             receipt_settings_from(raw, paths.config)
             display_settings_from(raw, paths.config)
+            terminal_settings_from(raw, paths.config)
     except PosError as exc:
         return str(exc)
     return None

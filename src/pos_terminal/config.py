@@ -139,6 +139,7 @@ SCHEMA_MODULES = (
     "pos_terminal.hardware.printer_settings",
     "pos_terminal.hardware.display_settings",
     "pos_terminal.hardware.scale_settings",
+    "pos_terminal.hardware.terminal_settings",
     "pos_terminal.services.retail",
     "pos_terminal.services.cash_rules",
     "pos_terminal.sync.settings",

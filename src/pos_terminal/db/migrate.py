@@ -14,7 +14,7 @@ from pathlib import Path
 from pos_terminal.db.backup import backup_file, restore_file
 from pos_terminal.errors import StorageError
 
-HEAD = "0010"
+HEAD = "0011"
 # Alembic loads the scripts by path: in a PyInstaller bundle they are data files under
 # sys._MEIPASS (packaging/pos-terminal.spec puts them there), not importable modules.
 MIGRATIONS = (Path(getattr(sys, "_MEIPASS", "")) / "pos_terminal" / "db" / "migrations"

@@ -214,6 +214,7 @@ payments = Table(
     Column("tendered", Integer, nullable=False),
     Column("change", Integer, nullable=False),
     Column("reference", String, nullable=False, server_default=""),
+    Column("attempt_id", String),  # payments (0011): the card terminal attempt it came from
     Index("ix_payments_sale", "sale_id"),
 )
 
@@ -731,4 +732,69 @@ return_deposits = Table(
     Column("rate_ppm", Integer, nullable=False),
     Index("ix_return_deposits_return", "return_id"),
     Index("ix_return_deposits_sale_deposit", "sale_deposit_id"),
+)
+
+
+# -- card terminal payments (0011) --------------------------------------------------------------
+payment_attempts = Table(
+    "payment_attempts", metadata,
+    Column("id", String, primary_key=True),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("kind", String, nullable=False),  # payment | refund | reversal
+    # pending (written, nothing sent) | sent | approved | declined | aborted | failed (not
+    # sent or nothing charged) | unknown (no answer, terminal not reachable) | recorded (its
+    # sale or return is committed) | reversed (voided at the terminal)
+    Column("state", String, nullable=False),
+    Column("sale_ref", String, nullable=False),  # the open sale, or the receipt refunded
+    Column("sale_id", String, ForeignKey("sales.id")),
+    Column("return_id", String, ForeignKey("returns.id")),
+    Column("original_id", String),
+    Column("amount", Integer, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("terminal", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("approver_id", Integer, ForeignKey("users.id")),
+    Column("training", Boolean, nullable=False, server_default="0"),
+    Column("shift_id", String),
+    Column("plan", Text),
+    Column("approved_amount", Integer),
+    Column("message", String, nullable=False, server_default=""),
+    Column("result_code", String, nullable=False, server_default=""),
+    Column("masked_pan", String, nullable=False, server_default=""),
+    Column("brand", String, nullable=False, server_default=""),
+    Column("terminal_id", String, nullable=False, server_default=""),
+    Column("trace_no", String, nullable=False, server_default=""),
+    Column("receipt_no", String, nullable=False, server_default=""),
+    Column("auth_code", String, nullable=False, server_default=""),
+    Column("transaction_ref", String, nullable=False, server_default=""),
+    Column("receipt", Text),
+    Index("ix_payment_attempts_state", "state"),
+    Index("ix_payment_attempts_sale_ref", "sale_ref"),
+)
+
+payment_attempt_steps = Table(
+    "payment_attempt_steps", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attempt_id", String, ForeignKey("payment_attempts.id"), nullable=False),
+    Column("at", String, nullable=False),
+    Column("step", String, nullable=False),
+    Column("detail", String, nullable=False, server_default=""),
+    Index("ix_payment_attempt_steps_attempt", "attempt_id"),
+)
+
+terminal_settlements = Table(
+    "terminal_settlements", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String, nullable=False),
+    Column("shift_id", String),
+    Column("since", String),
+    Column("terminal", String, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("terminal_count", Integer, nullable=False),
+    Column("terminal_amount", Integer, nullable=False),
+    Column("register_count", Integer, nullable=False),
+    Column("register_amount", Integer, nullable=False),
+    Column("difference", Integer, nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
 )

@@ -7,10 +7,11 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    from pos_terminal.doctor import central, display, printer, scale, scanner
+    from pos_terminal.doctor import central, display, printer, scale, scanner, terminal
 
     p: argparse.ArgumentParser = sub.add_parser(
-        "doctor", help="live diagnostics for installers (ports, scanner, scale, printer, display)",
+        "doctor",
+        help="live diagnostics for installers (ports, scanner, scale, printer, display, terminal)",
         description="live diagnostics for installers",
     )
     dsub = p.add_subparsers(title="checks", metavar="CHECK", required=True)
@@ -19,3 +20,4 @@ def add_parser(sub: Any) -> None:
     printer.add_parsers(dsub)
     central.add_parsers(dsub)
     display.add_parsers(dsub)
+    terminal.add_parsers(dsub)

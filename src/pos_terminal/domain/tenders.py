@@ -31,6 +31,7 @@ class Tender:
     kind: TenderKind
     amount: int | None = None  # None: whatever is still due (cash: exact cash)
     reference: str = ""
+    attempt: str = ""  # a card terminal's approved attempt (services/payments.py)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class AppliedTender:
     tendered: int  # handed over (cash) or charged
     change: int
     reference: str
+    attempt: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def settle(total: int, tenders: list[Tender], currency: Currency,
                 f"{t.kind} amount {currency.format(amount)} is more than the "
                 f"{currency.format(due)} still due"
             )
-        applied.append(AppliedTender(t.kind, amount, amount, 0, ref))
+        applied.append(AppliedTender(t.kind, amount, amount, 0, ref, t.attempt))
         due -= amount
     rounding = 0
     change = 0

@@ -37,6 +37,7 @@ REQUIRED_ROLE: dict[str, Role] = {
     "price_override": Role.SUPERVISOR,
     "blind_return": Role.SUPERVISOR,
     "void_after_tender": Role.SUPERVISOR,
+    "second_card_charge": Role.SUPERVISOR,  # charging again while the last answer is unknown
     "no_sale": Role.SUPERVISOR,
     "sale_discount": Role.SUPERVISOR,
     "manage_users": Role.MANAGER,

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pos_terminal.config import Paths, attributed, load_raw
+from pos_terminal.config import Paths, Section, attributed, load_raw
 from pos_terminal.errors import ConfigError
 from pos_terminal.hardware.printer_settings import _seconds, _table, _text
 
@@ -157,10 +157,11 @@ class TerminalSettings:
         return what if self.kind == "none" else f"{what} at {self.address}"
 
 
-_KEYS = {
+KEYS = (
     "terminal", "port", "password", "timeout", "connect_timeout", "sale_id", "poi_id",
     "key_identifier", "key_passphrase", "key_version", "ca_file", "server_name",
-}
+)
+CONFIG_SECTIONS = (Section("payment", KEYS),)
 
 
 def load_terminal_settings(paths: Paths) -> TerminalSettings:
@@ -171,7 +172,7 @@ def load_terminal_settings(paths: Paths) -> TerminalSettings:
 
 def terminal_settings_from(data: dict[str, Any], source: Path | str = "config.toml"
                            ) -> TerminalSettings:
-    sec = _table(data, "payment", source, _KEYS)
+    sec = _table(data, "payment", source)
     where = f"{source}: [payment]"
     store = data.get("store") if isinstance(data.get("store"), dict) else {}
     currency = str(store.get("currency", "EUR")).upper()

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
+from pos_terminal.db.attempts import mark_recorded
 from pos_terminal.db.counters import next_number
 from pos_terminal.db.fast import cursor, insert_sql
 from pos_terminal.domain.cart import Cart, Totals
@@ -41,7 +42,9 @@ _DEPOSIT_COLUMNS = (
     "sale_id", "line_no", "code", "name", "qty", "unit_amount", "amount", "tax", "total",
     "tax_code", "rate_ppm",
 )
-_PAYMENT_COLUMNS = ("sale_id", "return_id", "kind", "amount", "tendered", "change", "reference")
+_PAYMENT_COLUMNS = (
+    "sale_id", "return_id", "kind", "amount", "tendered", "change", "reference", "attempt_id",
+)
 _INSERT_SALE = insert_sql(t.sales, _SALE_COLUMNS)
 _INSERT_LINE = insert_sql(t.sale_lines, _LINE_COLUMNS)
 _INSERT_TAX = insert_sql(t.sale_taxes, _TAX_COLUMNS)
@@ -166,9 +169,12 @@ class CheckoutService:
                     conn, s, user_id, shift[0] if shift else None, training,
                     settlement.rest_voucher, receipt, now)
             cur.executemany(_INSERT_PAYMENT, [
-                (sale_id, None, str(a.kind), a.amount, a.tendered, a.change, a.reference)
+                (sale_id, None, str(a.kind), a.amount, a.tendered, a.change, a.reference,
+                 a.attempt or None)
                 for a in settlement.tenders
             ])
+            if any(a.attempt for a in settlement.tenders):
+                mark_recorded(conn, settlement.tenders, now, sale_id=sale_id)
             for o, value in zip(cart.overrides, override_values(cart.overrides, totals),
                                 strict=True):
                 write_audit(conn, o, receipt, now, value=value, training=training)

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
+from pos_terminal.db.attempts import mark_recorded
 from pos_terminal.db.counters import next_number
 from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
@@ -337,31 +338,7 @@ class ReturnService:
             raise InputError("name at least one item to return")
         now = utc_now()
         with self.ctx.write() as conn:
-            sale_id, training = self._sale(conn, receipt_no)
-            lines = sold_lines(conn, sale_id)
-            left = {ln.sale_line_id: ln.returnable for ln in lines}
-            picks: dict[int, int] = {}
-            for code, count in items:
-                item = resolve(conn, code)
-                qty = check_quantity(count * item.pack if item.unit == "each" else count, item.unit)
-                want = qty
-                mine = [ln for ln in lines if ln.product_id == item.product_id]
-                if not mine:
-                    raise RuleError(f"{item.name} is not on receipt {receipt_no}")
-                for ln in mine:
-                    take = min(want, left[ln.sale_line_id])
-                    if take:
-                        picks[ln.line_no] = picks.get(ln.line_no, 0) + take
-                        left[ln.sale_line_id] -= take
-                        want -= take
-                if want:
-                    sold = sum(ln.qty for ln in mine)
-                    back = sum(ln.returned for ln in mine)
-                    raise RuleError(
-                        f"cannot return {qty} of {item.name}: {sold} sold on {receipt_no}, "
-                        f"{back} already returned"
-                    )
-            rows, deposits, _ = self._line_rows(conn, sale_id, receipt_no, picks, lines)
+            sale_id, training, rows, deposits = self._picks(conn, receipt_no, items)
             return self._post(conn, rows, sale_id, training, user_id, None, restock, tenders,
                               reason, now, deposits, approval)
 
@@ -411,6 +388,45 @@ class ReturnService:
             rows.append((ln.sale_line_id, ln.product_id, ln.sku, q, amount, tax, ln.cost))
             deposits += _deposit_refunds(conn, sale_id, ln, q)
         return rows, deposits, index
+
+    def quote(self, receipt_no: str, items: list[tuple[str, int]]) -> tuple[str, int]:
+        """(sale id, refund) for returning ``items`` of ``receipt_no`` now, without writing:
+        what a card terminal is asked to refund before the return is recorded."""
+        if not items:
+            raise InputError("name at least one item to return")
+        with self.ctx.read() as conn:
+            sale_id, _training, rows, deposits = self._picks(conn, receipt_no, items)
+        return sale_id, sum(r[4] for r in rows) + sum(d.amount for d in deposits)
+
+    def _picks(self, conn: Connection, receipt_no: str, items: list[tuple[str, int]]
+               ) -> tuple[str, bool, list[_Row], list[DepositBack]]:
+        """The rows and deposits returning ``items`` (code, count) of ``receipt_no`` gives."""
+        sale_id, training = self._sale(conn, receipt_no)
+        lines = sold_lines(conn, sale_id)
+        left = {ln.sale_line_id: ln.returnable for ln in lines}
+        picks: dict[int, int] = {}
+        for code, count in items:
+            item = resolve(conn, code)
+            qty = check_quantity(count * item.pack if item.unit == "each" else count, item.unit)
+            want = qty
+            mine = [ln for ln in lines if ln.product_id == item.product_id]
+            if not mine:
+                raise RuleError(f"{item.name} is not on receipt {receipt_no}")
+            for ln in mine:
+                take = min(want, left[ln.sale_line_id])
+                if take:
+                    picks[ln.line_no] = picks.get(ln.line_no, 0) + take
+                    left[ln.sale_line_id] -= take
+                    want -= take
+            if want:
+                sold = sum(ln.qty for ln in mine)
+                back = sum(ln.returned for ln in mine)
+                raise RuleError(
+                    f"cannot return {qty} of {item.name}: {sold} sold on {receipt_no}, "
+                    f"{back} already returned"
+                )
+        rows, deposits, _ = self._line_rows(conn, sale_id, receipt_no, picks, lines)
+        return sale_id, training, rows, deposits
 
     def blind_return(
         self, items: list[tuple[str, int]], user_id: int, approval: Override,
@@ -496,9 +512,11 @@ class ReturnService:
         ])
         conn.execute(insert(t.payments), [
             {"sale_id": None, "return_id": return_id, "kind": str(a.kind), "amount": -a.amount,
-             "tendered": -a.tendered, "change": 0, "reference": a.reference}
+             "tendered": -a.tendered, "change": 0, "reference": a.reference,
+             "attempt_id": a.attempt or None}
             for a in settlement.tenders
         ])
+        mark_recorded(conn, settlement.tenders, now, return_id=return_id)
         if approval is not None:
             write_audit(conn, approval, return_no, now, value=refund, training=training)
         fmt = s.currency.format
