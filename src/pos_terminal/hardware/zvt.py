@@ -424,7 +424,7 @@ class ZvtTerminal:
         if s is None or ex.abort_code is not None:
             return LastTransaction(found=False)
         if s.receipt_no and s.receipt_no in known:
-            return LastTransaction(found=False)
+            return LastTransaction(found=False, last_ref=s.receipt_no)
         if s.amount is not None and s.amount != request.amount:
             return LastTransaction(found=False)
         return LastTransaction(found=True, result=self._result(ex, request.amount))

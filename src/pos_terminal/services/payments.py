@@ -81,6 +81,7 @@ class Attempt:
     sale_id: str | None = None
     return_id: str | None = None
     original_id: str | None = None
+    user_id: int | None = None
 
     @property
     def tender(self) -> Tender:
@@ -323,8 +324,10 @@ class PaymentService:
                                 "what the card paid; refund the card payment")
             others = [Tender(TenderKind(x["kind"]), x.get("amount"), x.get("reference", ""))
                       for x in plan.get("tenders", [])]
-            return app.checkout.complete_sale(cart, [attempt.tender, *others], plan["user_id"],
-                                              plan.get("training", False))
+            done = app.checkout.complete_sale(cart, [attempt.tender, *others],
+                                              plan["user_id"], plan.get("training", False))
+            self._step(attempt.id, "sale committed", done.receipt_no)
+            return done
         if plan.get("type") == "return":
             tender = Tender(TenderKind.CARD, attempt.approved_amount,
                             attempt.card.reference or f"terminal {attempt.id[:8]}", attempt.id)
@@ -373,6 +376,12 @@ class PaymentService:
             if last.in_progress:
                 return Recovery(a, "in_progress", "the payment is still running on the "
                                 "terminal: finish it there, then ask again")
+            if not last.found and last.last_ref and self._newer(a, last.last_ref):
+                self._step(a.id, "recovery failed", "the terminal took another payment since",
+                           state="unknown")
+                return Recovery(self.get(a.id), "unknown", "the terminal has taken another "
+                                "payment since, so it cannot tell about this one: compare its "
+                                "end-of-day; do not charge again without a supervisor")
             if not last.found or last.result is None:
                 self._step(a.id, "recovered", "the terminal has no such payment",
                            state="failed", message="not charged (the terminal has no record)")
@@ -386,6 +395,8 @@ class PaymentService:
             if not r.approved:
                 return Recovery(a, "declined", f"the terminal says: {r.message}; nothing was "
                                 "charged, the sale is still open")
+            if a.kind == "payment" and self._paid_otherwise(a):
+                return self._void_duplicate(a)
         # approved: complete its sale (or return) when the plan says how
         if a.state == "approved" and (a.plan or {}).get("complete") and app is not None:
             done = self.complete(a, app)
@@ -393,6 +404,44 @@ class PaymentService:
                             f"the card was charged: {_label(done)} completed", done)
         return Recovery(a, "approved", "the card was charged: the payment is taken for the "
                         "sale")
+
+    def _newer(self, a: Attempt, ref: str) -> bool:
+        """``ref`` is a transaction the register recorded after attempt ``a`` was written."""
+        at = t.payment_attempts
+        with self.ctx.read() as conn:
+            return conn.execute(select(func.count()).where(
+                at.c.transaction_ref == ref, at.c.created_at > a.created_at,
+                at.c.state.in_(("approved", "recorded", "reversed")))).scalar_one() > 0
+
+    def _paid_otherwise(self, a: Attempt) -> bool:
+        """Another charge (approved by a supervisor while this one's answer was unknown)
+        already pays this sale."""
+        return any(o.id != a.id and o.kind == "payment" and o.state in ("approved", "recorded")
+                   for o in self.attempts(sale_ref=a.sale_ref))
+
+    def _void_duplicate(self, a: Attempt) -> Recovery:
+        """The card was charged twice for one sale: void the earlier charge at once."""
+        user = a.user_id or (a.plan or {}).get("user_id")
+        try:
+            rid = self.begin("reversal", a.sale_ref, a.approved_amount or a.amount,
+                             user, original_id=a.id)
+            back = self.send(rid)
+        except (TerminalError, RuleError) as exc:
+            return Recovery(a, "approved", f"the card was charged twice for this sale and the "
+                            f"earlier payment could not be voided ({exc}): refund it")
+        if back.state != "approved":
+            return Recovery(a, "approved", "the card was charged twice for this sale and the "
+                            f"terminal did not void the earlier payment ({back.message}): "
+                            "refund it")
+        self._step(a.id, "voided", "a second charge paid the sale", state="reversed")
+        with self.ctx.write() as conn:
+            write_audit(conn, Override("card_void", user, user,
+                                       "charged twice: the earlier payment voided",
+                                       a.card.reference), a.sale_ref,
+                        value=a.approved_amount)
+        self._step(rid, "recorded", state="recorded")
+        return Recovery(self.get(a.id), "reversed", "the card had been charged twice for this "
+                        "sale: the earlier payment was voided on the terminal")
 
     # -- refunds and voids ------------------------------------------------------------------
     def original_payment(self, receipt_no: str) -> Attempt:
@@ -500,7 +549,7 @@ def _attempt(row: Any) -> Attempt:
         row.message, CardDetails(row.masked_pan, row.brand, row.terminal_id, row.trace_no,
                                  row.receipt_no, row.auth_code),
         row.transaction_ref, json.loads(row.plan) if row.plan else None, row.created_at,
-        receipts, row.sale_id, row.return_id, row.original_id)
+        receipts, row.sale_id, row.return_id, row.original_id, row.user_id)
 
 
 def sale_plan(cart_json: str, tenders: list[Tender], user_id: int, training: bool,
