@@ -58,6 +58,7 @@ class NexoEmulator:
         self.script: list[str] = []
         self.default = "approve"
         self.slow_s = 3.0
+        self.leak_pan = ""  # a misconfigured terminal: the whole card number everywhere
         self.payments: dict[str, Payment] = {}  # by ServiceID
         self.requests: list[dict[str, Any]] = []  # decrypted SaleToPOIRequests received
         self.raw: list[bytes] = []  # the bodies as they came over the wire
@@ -228,7 +229,8 @@ class NexoEmulator:
     def _approved(self, p: Payment, req: dict[str, Any]) -> dict[str, Any]:
         poi = self._poi(p)
         lines = [("key=header1", None), ("name=MERCHANT%20COPY&key=merchantTitle", None),
-                 ("name=Card&value=%2a%2a%2a%2a%2a%2a%2a%2a%2a%2a%2a%2a0010&key=pan", None),
+                 ("name=Card&value=" + (self.leak_pan or "%2a" * 12 + "0010") + "&key=pan",
+                  None),
                  ("name=Auth.%20code&value=123456&key=authCode", None),
                  ("name=TOTAL&value=EUR%20" + str(abs(p.amount)) + "&key=totalAmount", None),
                  ("name=APPROVED&key=approved", None)]
@@ -247,7 +249,7 @@ class NexoEmulator:
                 "PaymentAcquirerData": {"ApprovalCode": "123456",
                                         "AcquirerPOIID": self.poi_id},
                 "PaymentInstrumentData": {"PaymentInstrumentType": "Card", "CardData": {
-                    "MaskedPan": "541333 **** 0010", "PaymentBrand": "mc",
+                    "MaskedPan": self.leak_pan or "541333 **** 0010", "PaymentBrand": "mc",
                     "EntryMode": ["Contactless"],
                     "SensitiveCardData": {"ExpiryDate": "1225", "CardSeqNumb": "01"}}},
             },

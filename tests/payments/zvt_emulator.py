@@ -169,6 +169,9 @@ class ZvtEmulator:
         self.password = password
         self.terminal_id = terminal_id
         self.text_blocks = text_blocks  # receipts as 06 D3 instead of 06 D1 lines
+        # A misconfigured terminal: the whole card number in BMP 22, track 2 (23), the expiry
+        # date (0E) and on its receipt lines, where a PCI-clean one masks them.
+        self.leak_pan = ""
         self.script: list[str] = []
         self.default = "approve"
         self.journal: list[Transaction] = []
@@ -441,6 +444,10 @@ class ZvtEmulator:
                 + b"\x0d" + z.bcd(time.strftime("%m%d", now), 2))
         if t.approved:
             pan = bytes.fromhex("EEEEEEEEEEEE4771")  # masked digits are E, as real terminals
+            if self.leak_pan:
+                pan = bytes.fromhex(self.leak_pan + "F" * (len(self.leak_pan) % 2))
+                track2 = bytes.fromhex(self.leak_pan + "D2512" + "1011" + "F")
+                data += b"\x0e\x25\x12" + b"\x23" + z.var_length(len(track2), 2) + track2
             data += (b"\x22" + z.var_length(len(pan), 2) + pan
                      + b"\x29" + z.bcd(self.terminal_id, 4)
                      + b"\x3b" + f"{t.trace_no:06d}".encode().ljust(8, b"\x00")
@@ -454,7 +461,8 @@ class ZvtEmulator:
     def _receipts(self, side: _TcpSide | _SerialSide, t: Transaction) -> None:
         what = {"payment": "PAYMENT", "refund": "REFUND", "reversal": "REVERSAL"}[t.kind]
         body = [f"Terminal-ID: {self.terminal_id}", f"Trace-Nr: {t.trace_no:06d}",
-                f"Beleg-Nr: {t.receipt_no:04d}", "Nr: ************4771", f"{what}",
+                f"Beleg-Nr: {t.receipt_no:04d}",
+                f"Nr: {self.leak_pan}" if self.leak_pan else "Nr: ************4771", f"{what}",
                 f"EUR {t.amount // 100},{t.amount % 100:02d}"]
         self._print(side, ["** MERCHANT COPY **", *body, "signature: _________"], 1)
         self._print(side, ["** CUSTOMER COPY **", *body], 2)

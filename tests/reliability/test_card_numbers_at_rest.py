@@ -3,6 +3,10 @@ number where a terminal reference belongs), every file the register and the cent
 scanned for card-number patterns — Luhn-valid runs of 13-19 digits, plain or grouped with
 spaces or dashes. None may be found.
 
+Card terminals (ZVT and nexo emulators) that misbehave and send the whole card number, track 2
+data and the expiry date where they should send a masked number: the register keeps only the
+masked number (``test_terminal_payments_keep_no_card_number``).
+
 Scanned: the register's data folder (SQLite database with its WAL and shared-memory files,
 config, the central token file, backups), the receipt printer's output (a file printer, so the
 printed receipts are on disk too), and the central's database (``pg_dump`` of its PostgreSQL
@@ -12,6 +16,7 @@ ignored: the catalog's barcodes and digits inside long hexadecimal tokens (hashe
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -152,3 +157,39 @@ def test_free_text_fields_refuse_a_card_number(tmp_path: Path) -> None:
     ]
     assert [r.code for r in stored] == [1, 1], [r.out for r in stored]
     assert pan.encode() not in (d / "register.db").read_bytes()
+
+
+@pytest.mark.parametrize("protocol", ["zvt", "nexo"])
+def test_terminal_payments_keep_no_card_number(tmp_path: Path, protocol: str) -> None:
+    from nexo_emulator import NexoEmulator
+    from terminal_support import configure
+    from zvt_emulator import ZvtEmulator
+
+    d = make_register(tmp_path, "S1", "R1")
+    ok(d, "receive", f"{WATER}x50")
+    emu = ZvtEmulator() if protocol == "zvt" else NexoEmulator(passphrase="secret phrase")
+    try:
+        configure(d, emu)
+        receipts = []
+        for n, pan in enumerate(PANS[:2] * 2):
+            emu.leak_pan = pan  # the terminal sends it whole: in its answer and its receipt
+            out = ok(d, "sell", f"{WATER}x{1 + n % 2}", "--pay", "terminal", "--json")
+            receipts.append(json.loads(out))
+        ok(d, "return", receipts[0]["receipt_no"], WATER, "--refund", "terminal")
+        ok(d, "terminal", "end-of-day")
+        ok(d, "backup", str(d / "backups" / "manual-backup.db"))
+        assert all(r["card"]["masked_pan"].endswith(PANS[0][-4:]) or
+                   r["card"]["masked_pan"].endswith(PANS[1][-4:]) for r in receipts)
+        assert all(set(r["card"]["masked_pan"][:-4]) == {"*"} for r in receipts)
+    finally:
+        emu.stop()
+    files = [p for p in d.rglob("*") if p.is_file()]
+    assert d / "register.db" in files
+    barcodes = [c for line in (CATALOG + EXTRA).splitlines() if not line.startswith("sku")
+                for c in re.findall(r"\d{8,14}", line.split(",")[-1])]
+    benign = {form.encode() for c in barcodes for form in (c, c.zfill(14))}
+    hits = {str(p): card_numbers(p.read_bytes(), benign) for p in files}
+    assert not {p: h for p, h in hits.items() if h}, hits
+    for pan in PANS[:2]:
+        for p in files:
+            assert pan.encode() not in p.read_bytes(), f"{pan} in {p}"
