@@ -18,7 +18,10 @@ Format 1 (JSON, one object)::
                     "reason": ..., "detail": "confirmed 18+", "line_no": null}],
      "age_confirmed": 18, "age_refused": null, "next_line": 2,
      "vouchers": [{"kind": "voucher", "amount": 75, "reference": "V..."}],
-     "tenders": [{"kind": "card", "amount": 500, "reference": "T-42"}]}
+     "tenders": [{"kind": "card", "amount": 500, "reference": "T-42", "attempt": ""}]}
+
+A tender's ``attempt`` (a card terminal's approved payment attempt, services/payments.py) was
+added within format 1: a tender saved without it reads as "" (typed in by reference).
 
 Promotion savings are kept as they were priced (the sale comes back with the same totals); the
 promotion index itself is the catalog's and is read again from the database. ``id`` is the id
@@ -46,7 +49,7 @@ DEPOSIT_FIELDS = ("code", "name", "amount", "tax_code", "rate_ppm")
 LINE_FIELDS = ("line_no", "qty", "price", "price_per", "discount", "original_price", "voided",
                "promo_saving", "promo_labels", "tare", "item")
 OVERRIDE_FIELDS = ("action", "user_id", "approver_id", "reason", "detail", "line_no")
-TENDER_FIELDS = ("kind", "amount", "reference")
+TENDER_FIELDS = ("kind", "amount", "reference", "attempt")
 CART_FIELDS = ("lines", "sale_discount", "sale_discount_ppm", "overrides", "age_confirmed",
                "age_refused", "next_line")
 SALE_FIELDS = ("format", "id", "user_id", "training", "started_at", *CART_FIELDS, "vouchers",
@@ -97,7 +100,8 @@ def _line(ln: CartLine) -> dict[str, Any]:
 def _tender(t: Tender) -> dict[str, Any]:
     if t.amount is None:  # "whatever is due" is decided at payment; a taken tender has a sum
         raise StorageError(f"a {t.kind} payment taken must have its amount")
-    return {"kind": str(t.kind), "amount": t.amount, "reference": t.reference}
+    return {"kind": str(t.kind), "amount": t.amount, "reference": t.reference,
+            "attempt": t.attempt}
 
 
 def to_dict(sale: OpenSale) -> dict[str, Any]:
@@ -210,11 +214,13 @@ def _read_override(data: Any, where: str) -> Override:
 
 
 def _read_tender(data: Any, where: str) -> Tender:
-    r = _Reader(data, where, TENDER_FIELDS)
+    has_attempt = isinstance(data, dict) and "attempt" in data  # written before it existed
+    r = _Reader(data, where, TENDER_FIELDS if has_attempt else TENDER_FIELDS[:3])
     kind = r.text("kind")
     if kind not in {k.value for k in TenderKind}:
         raise _bad(f"{where}.kind {kind!r} is not a tender kind")
-    return Tender(TenderKind(kind), r.whole("amount"), r.text("reference"))
+    return Tender(TenderKind(kind), r.whole("amount"), r.text("reference"),
+                  r.text("attempt") if has_attempt else "")
 
 
 def from_dict(data: Any) -> OpenSale:

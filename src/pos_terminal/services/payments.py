@@ -325,8 +325,11 @@ class PaymentService:
                                 "what the card paid; refund the card payment")
             others = [Tender(TenderKind(x["kind"]), x.get("amount"), x.get("reference", ""))
                       for x in plan.get("tenders", [])]
+            # the sale takes the id of the sale in progress (its saved copy goes in the same
+            # transaction; a second completion of it would collide with the first)
             done = app.checkout.complete_sale(cart, [attempt.tender, *others],
-                                              plan["user_id"], plan.get("training", False))
+                                              plan["user_id"], plan.get("training", False),
+                                              sale_id=attempt.sale_ref)
             self._step(attempt.id, "sale committed", done.receipt_no)
             return done
         if plan.get("type") == "return":
