@@ -325,6 +325,12 @@ class PaymentService:
                                 "what the card paid; refund the card payment")
             others = [Tender(TenderKind(x["kind"]), x.get("amount"), x.get("reference", ""))
                       for x in plan.get("tenders", [])]
+            with self.ctx.read() as conn:
+                done_no = conn.execute(select(t.sales.c.receipt_no)
+                                       .where(t.sales.c.id == attempt.sale_ref)).scalar()
+            if done_no is not None:
+                raise RuleError(f"card payment {attempt.card.reference or attempt.id} is already "
+                                f"on a sale (receipt {done_no})")
             # the sale takes the id of the sale in progress (its saved copy goes in the same
             # transaction; a second completion of it would collide with the first)
             done = app.checkout.complete_sale(cart, [attempt.tender, *others],
