@@ -10,7 +10,7 @@ cash rounding, so partial returns never add rounding up past what was taken.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pos_terminal.domain.tenders import AppliedTender, Tender, TenderKind
 
@@ -57,7 +57,7 @@ def plan(due: int, tenders: Sequence[Tender], left: Mapping[str, TenderLeft]) ->
         amount = t.amount
         if amount is None and have is not None and 0 < have.left < rest:
             amount = have.left
-        out.append(Tender(t.kind, amount, t.reference))
+        out.append(replace(t, amount=amount))  # keeps a card terminal attempt with it
         rest -= rest if amount is None else amount
     cash = left.get(str(TenderKind.CASH))
     if rest > 0 and cash is not None and cash.left > 0 and not any(
