@@ -47,6 +47,7 @@ class ScaleEmulator:
 
     def _plug(self) -> None:
         self.master, self.slave = os.openpty()
+        self._fds: tuple[int, ...] = (self.master, self.slave)
         tty.setraw(self.slave)
         tty.setraw(self.master)
         self.tty = os.ttyname(self.slave)
@@ -57,7 +58,9 @@ class ScaleEmulator:
             tmp.symlink_to(self.tty)
             tmp.replace(self.link)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True, name="scale-emulator")
+        # the thread keeps its own fd and stop flag: a replug never hands it the new ones
+        self._thread = threading.Thread(target=self._serve, args=(self.master, self._stop),
+                                        daemon=True, name="scale-emulator")
         self._thread.start()
 
     @property
@@ -92,14 +95,14 @@ class ScaleEmulator:
                 + b" kg\r\n")
 
     # -- the wire -------------------------------------------------------------------------------
-    def _serve(self) -> None:
+    def _serve(self, master: int, stop: threading.Event) -> None:
         buf = b""
         next_frame = time.monotonic()
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
-                ready, _, _ = select.select([self.master], [], [], 0.01)
+                ready, _, _ = select.select([master], [], [], 0.01)
                 if ready:
-                    data = os.read(self.master, 256)
+                    data = os.read(master, 256)
                     if not data:
                         return
                     buf += data
@@ -108,28 +111,33 @@ class ScaleEmulator:
             if self.mode == "continuous":
                 if time.monotonic() >= next_frame:
                     next_frame = time.monotonic() + self.period_s
-                    self._send()
+                    self._send(master)
                 continue
             request = b"W" if self.protocol == "toledo" else bytes([self.device_id]) + b"WT\r\n"
             while request in buf:
                 _, _, buf = buf.partition(request)
                 self.requests.append(request)
-                self._send()
+                self._send(master)
             buf = buf[-16:]
 
-    def _send(self) -> None:
+    def _send(self, master: int) -> None:
         if self.silent:
             return
         frame = self.frame()
         self.sent.append(frame)
         with contextlib.suppress(OSError):
-            os.write(self.master, frame)
+            os.write(master, frame)
 
     def unplug(self) -> None:
-        """The USB adapter pulled out: the device goes away."""
+        """The USB adapter pulled out: the device goes away (its node too, as udev removes
+        /dev/ttyUSB0; a new pty may reuse the old number, so the link goes now)."""
         self._stop.set()
+        if self.link is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.link.unlink()
         self._thread.join(1)
-        for fd in (self.master, self.slave):
+        fds, self._fds = self._fds, ()
+        for fd in fds:  # once: a closed number may belong to another file by now
             with contextlib.suppress(OSError):
                 os.close(fd)
 

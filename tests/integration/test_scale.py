@@ -48,7 +48,7 @@ def emulate(scales: list[ScaleEmulator], protocol: str, mode: str, link: Path | 
 
 def settings(scale: ScaleEmulator, **kw: object) -> ScaleSettings:
     base: dict[str, object] = {"protocol": scale.protocol, "port": scale.path,
-                               "mode": scale.mode, "timeout_ms": 300, "poll_ms": 50,
+                               "mode": scale.mode, "timeout_ms": 1000, "poll_ms": 50,
                                "reconnect_seconds": 0.1}
     return ScaleSettings(**{**base, **kw})  # type: ignore[arg-type]
 
@@ -107,7 +107,7 @@ class Readings:
         self.worker = ScaleWorker(s, self.q.put)
         self.worker.start()
 
-    def wait(self, state: ScaleState, grams: int | None = None, timeout: float = 5.0
+    def wait(self, state: ScaleState, grams: int | None = None, timeout: float = 10.0
              ) -> ScaleReading:
         deadline = time.monotonic() + timeout
         seen = []
