@@ -99,10 +99,11 @@ def test_supervisor_counts_manager_approves_and_f8_asks(qtbot, window: MainWindo
 
 
 def test_a_cashier_counts_and_a_manager_approves(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    """Store staff count stock: the back office offers a cashier counting and receiving only."""
+    """Store staff count stock: the back office offers a cashier counting and receiving only
+    (and their own PIN)."""
     w = window
     _sign_in_as(qtbot, w, "clerk", Role.CASHIER, "3333")
-    assert back_office_entries(qtbot, w) == ["receive", "transfer_in", "count"]
+    assert back_office_entries(qtbot, w) == ["receive", "transfer_in", "count", "staff"]
     a = snacks(w)[0]
     _count(qtbot, w, a, a["on_hand"])
     _post_with_pin(qtbot, w, "9999")

@@ -1,7 +1,8 @@
 """Cash controls at the till, driven only by keys (tests/ui/scenario.py): a paid out above the
 cashier's limit asks for a manager's PIN, more than the drawer holds is refused without one, a
-cashier's X is blind and a manager's is not, and a big closing difference needs a manager's
-PIN and a reason, shown on the Z."""
+cashier's X is blind and a manager's is not, a big closing difference needs a manager's PIN and
+a reason, shown on the Z; the staff screen (own PIN, a manager deactivates a user) and the
+overrides report in the reports window."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from PySide6.QtCore import Qt
 
 from pos_terminal.ui.cash_dialogs import ApprovalDialog
 from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, ChoiceDialog, TextDialog
+from pos_terminal.ui.reports_view import ReportsView
+from pos_terminal.ui.staff_dialogs import PinDialog, StaffDialog
 
 from scenario import Driver, Till
 
@@ -19,6 +22,17 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 def db(t: Driver | Till) -> sqlite3.Connection:
     return sqlite3.connect(t.w.app.paths.database)
+
+
+def back_office(t: Driver, value: str) -> None:
+    """Shift+F3, arrow down to the entry ``value``, Enter."""
+    t.key(Qt.Key.Key_F3, SHIFT)
+    dlg = t.wait_modal(ChoiceDialog)
+    offered = t.read(lambda: [dlg.list.item(i).data(Qt.ItemDataRole.UserRole)
+                              for i in range(dlg.list.count())])
+    for _ in range(offered.index(value)):
+        t.key(Qt.Key.Key_Down)
+    t.key(Qt.Key.Key_Return)
 
 
 def paid_out(t: Driver, amount: str, reason: str) -> None:
@@ -143,3 +157,97 @@ def test_closing_with_a_big_difference_needs_a_managers_pin_and_a_reason(till: T
                            ).fetchone()
     ids = dict(db(till).execute("select name, id from users").fetchall())
     assert row == (ids["cashier"], ids["manager"], "float was 150, booked as 100")
+
+
+def test_a_cashier_changes_their_own_pin_on_the_staff_screen(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("cashier", "1111")
+        t.open_shift()
+        back_office(t, "staff")
+        staff = t.wait_modal(StaffDialog)
+        assert not t.read(lambda: staff.list.isVisible())  # a cashier sees only their own
+        t.key(Qt.Key.Key_F2)
+        t.wait_modal(PinDialog)
+        t.type("1111")
+        t.key(Qt.Key.Key_Tab)
+        t.type("4321")
+        t.key(Qt.Key.Key_Tab)
+        t.type("4321", enter=True)
+        t.wait(lambda: "your PIN is changed" in staff.message.text(), "the PIN changed")
+        t.key(Qt.Key.Key_Escape)
+        t.wait_no_modal()
+        t.key(Qt.Key.Key_F7, SHIFT)  # log out, and in with the new PIN
+        t.sign_in("cashier", "1111")
+        t.wait(lambda: "wrong PIN" in t.w.login.message.text(), "the old PIN refused")
+        t.sign_in("cashier", "4321")
+        t.wait(lambda: t.w.stack.currentWidget() is t.w.sale, "signed in with the new PIN")
+
+    till.run(body)
+    assert db(till).execute("select a.action, u.name from audit_log a join users u on "
+                            "u.id = a.user_id").fetchall() == [("pin_change", "cashier")]
+
+
+def test_a_manager_deactivates_a_user_who_is_then_not_offered_at_sign_in(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("manager", "9999")
+        t.open_shift()
+        back_office(t, "staff")
+        staff = t.wait_modal(StaffDialog)
+        t.wait(lambda: staff.list.count() == 2, "the staff list")
+        assert t.read(lambda: staff.list.currentItem().text()).startswith("cashier")
+        t.key(Qt.Key.Key_F4)  # role: cashier -> supervisor
+        roles = t.wait_modal(ChoiceDialog)
+        assert t.read(lambda: roles.list.currentRow()) == 0
+        t.key(Qt.Key.Key_Down)
+        t.key(Qt.Key.Key_Return)
+        t.wait(lambda: "cashier is now a supervisor" in staff.message.text(), "the new role")
+        t.key(Qt.Key.Key_F5)  # deactivate: "Keep" first, Down to "Deactivate"
+        t.wait_modal(ChoiceDialog)
+        t.key(Qt.Key.Key_Down)
+        t.key(Qt.Key.Key_Return)
+        t.wait(lambda: "(deactivated" in staff.list.item(0).text(), "cashier deactivated")
+        t.shot("staff-screen")
+        t.key(Qt.Key.Key_Down)  # the manager: the last one cannot go
+        t.key(Qt.Key.Key_F5)
+        t.wait_modal(ChoiceDialog)
+        t.key(Qt.Key.Key_Down)
+        t.key(Qt.Key.Key_Return)
+        t.wait(lambda: "cannot deactivate yourself" in staff.message.text(), "refused")
+        t.key(Qt.Key.Key_Escape)
+        t.wait_no_modal()
+        t.key(Qt.Key.Key_F7, SHIFT)
+        t.wait(lambda: t.w.stack.currentWidget() is t.w.login and t.w.login.users.count() > 0,
+               "the sign-in screen")
+        offered = t.read(lambda: [t.w.login.users.item(i).text()
+                                  for i in range(t.w.login.users.count())])
+        assert offered == ["manager"]
+
+    till.run(body)
+    c = db(till)
+    assert c.execute("select active, role from users where name = 'cashier'").fetchone() == (
+        0, "supervisor")
+    assert c.execute("select a.action, u.name, a.reference from audit_log a join users u on "
+                     "u.id = a.user_id order by a.id").fetchall() == [
+        ("role_change", "manager", "cashier"), ("user_deactivate", "manager", "cashier")]
+
+
+def test_the_overrides_report_in_the_reports_window(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("manager", "9999")
+        t.open_shift({5000: 4})
+        paid_out(t, "12.50", "window cleaner")
+        t.wait(lambda: "paid out 12.50 recorded" in t.w.sale.message.text(), "recorded")
+        back_office(t, "reports")
+        view = t.wait_modal(ReportsView)
+        t.key(Qt.Key.Key_End)  # the report list has focus: the last one is Overrides
+        t.wait(lambda: view.table_data is not None
+               and view.table_data.title.startswith("Overrides"), "the overrides report")
+        rows = t.read(lambda: [[view.grid.item(r, c).text()
+                                for c in range(view.grid.columnCount())]
+                               for r in range(view.grid.rowCount())])
+        assert any(r[1:] == ["manager", "paid_out", "Paid outs", "1", "12.50", ""]
+                   for r in rows), rows
+        t.key(Qt.Key.Key_Escape)
+        t.wait_no_modal()
+
+    till.run(body)

@@ -55,12 +55,14 @@ def with_approval(window: MainWindow, job: Callable[[Override | None], T],
             return
         fail(exc)  # the cashier reads why in the message bar too
         dlg = ApprovalDialog(window, exc.action, str(exc), window.supervisors(), reason)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        name, pin, why, action = dlg.user.currentText(), dlg.pin.text(), dlg.reason.text(), \
+            exc.action
+        dlg.deleteLater()  # not left behind as a hidden child of the window
+        if not accepted:
             if cancelled is not None:
                 cancelled()
             return
-        name, pin, why, action = dlg.user.currentText(), dlg.pin.text(), dlg.reason.text(), \
-            exc.action
 
         def approved() -> T:
             return job(window.app.users.approve(name, pin, action, user, why))

@@ -34,7 +34,7 @@ from pos_terminal.errors import PosError
 from pos_terminal.services.shifts import ShiftReport
 from pos_terminal.services.users import User
 from pos_terminal.sync.status import SyncStatus
-from pos_terminal.ui import cash_dialogs, theme
+from pos_terminal.ui import cash_dialogs, staff_dialogs, theme
 from pos_terminal.ui.bridge import DeviceBridge
 from pos_terminal.ui.counting_screen import CountScreen
 from pos_terminal.ui.dialogs import ChoiceDialog, TextDialog
@@ -321,6 +321,7 @@ class MainWindow(QMainWindow):
         ("Stock count", "count", Role.CASHIER),
         ("Adjust stock (damaged, expired, theft…)", "adjust", Role.SUPERVISOR),
         ("Low stock and reorder levels", "low_stock", Role.SUPERVISOR),
+        ("Staff: my PIN (managers: PINs, roles, deactivate)", "staff", Role.CASHIER),
     )
 
     def manager_menu(self) -> None:
@@ -356,6 +357,8 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.count)
             self.count.start()
             return
+        elif dlg.value == "staff":
+            staff_dialogs.open_staff(self)
         elif dlg.value in ("adjust", "low_stock"):
             open_stock_dialog(self, str(dlg.value))
         elif dlg.value in ("transfer_out", "transfer_in"):
