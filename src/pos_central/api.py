@@ -1,10 +1,13 @@
 """The HTTP API (FastAPI), protocol v1 under ``/api/v1``. Thin: each route authenticates, reads
 plain values and calls a service; errors become ``{"error": ..., "field": ...}`` answers.
 
-Whole-request rejections store nothing: 401 (token), 403 (not this token's business), 413
+Whole-request rejections store nothing: 401 (token), 403 (not this token's business, also an
+event naming another store's transfer, purchase order or movement: the field names it), 413
 (batch over the event-count or byte limit, compressed or not), 415 (unknown Content-Encoding),
-422 (body not JSON, not ``{"events": [...]}``, a bad ``pending``; bad query values). Inside a
-well-formed batch, an invalid event is a per-event rejection in a 200 answer.
+422 (body not JSON, not ``{"events": [...]}``, a bad ``pending``; bad query values; text no
+database can hold — a NUL character, half of a surrogate pair — in any body, parameter or
+form: the field names it). Inside a well-formed batch, an otherwise invalid event is a
+per-event rejection in a 200 answer.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pos_central import jsonio
 from pos_central.clock import iso, utc_now
 from pos_central.dashboard import mount as mount_dashboard
-from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported
+from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported, plain_fields
 from pos_central.services import accounts, catalog, counts, ingest, retail, stock
 from pos_central.services.accounts import AdminAuth, Principal, RegisterAuth
 from pos_terminal.sync import wire
@@ -62,7 +65,8 @@ ProposalStatus = Annotated[
 
 def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="pos-central", version=str(wire.PROTOCOL_VERSION), docs_url=None,
-                  redoc_url=None, openapi_url=f"{P}/openapi.json")
+                  redoc_url=None, openapi_url=f"{P}/openapi.json",
+                  dependencies=[Depends(_plain_params)])
     app.state.engine = engine
     _errors(app)
 
@@ -258,10 +262,25 @@ def _decode(request: Request, raw: bytes) -> bytes:
 
 
 def _json(raw: bytes) -> Any:
+    """A JSON request body; 422 naming the field for text no database column can hold (a NUL
+    character, half of a surrogate pair), so nothing a register or an admin sends can stop a
+    query or a page later. Such text can only come as a ``\\u`` escape: bodies without one
+    are not walked (the ingest hot path)."""
     try:
-        return jsonio.loads(raw)
+        body = jsonio.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise BadInput("the body is not valid JSON (UTF-8)", "body") from exc
+    if wire.UNSTORABLE_ESCAPE.search(raw):
+        bad = wire.unstorable(body)
+        if bad is not None:
+            raise BadInput(f"{bad.field}: {bad.reason}", bad.field)
+    return body
+
+
+async def _plain_params(request: Request) -> None:
+    """Every route: path and query parameters are checked before the route runs (forms are
+    checked where they are read, dashboard/routes.py)."""
+    plain_fields([*request.path_params.items(), *request.query_params.multi_items()])
 
 
 def _object(body: Any) -> dict[str, Any]:

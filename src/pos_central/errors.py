@@ -19,6 +19,9 @@ an admin.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class CentralError(Exception):
     status = 500
@@ -62,3 +65,15 @@ class Unsupported(CentralError):
 
 class StorageError(CentralError):
     status = 503
+
+
+def plain_fields(items: Iterable[tuple[Any, Any]]) -> None:
+    """Refuse (BadInput, naming it) a parameter or form field whose name or value no database
+    can be queried with (a NUL character): ``items`` are (name, value) pairs."""
+    from pos_terminal.sync.wire import text_problem
+
+    for key, value in items:
+        for text in (key, value):
+            why = text_problem(text) if isinstance(text, str) else None
+            if why:
+                raise BadInput(f"{key!r}: {why}", str(key)[:64])

@@ -1,5 +1,7 @@
 """Deliveries that name a purchase order they cannot fill (one the central does not know, or
-another store's) move the stock, fill nothing and are flagged on the Purchase orders page; the
+another store's stored before the central refused those with 403) move the stock, fill nothing
+and are flagged on the Purchase orders page; another store's register receiving against a PO
+now gets 403 and the PO stays open for its store; the
 product page's "at or below reorder point" flag uses the store's own levels first, by the same
 test as the suggested orders."""
 
@@ -41,7 +43,9 @@ def _rows(html: str, table_id: str) -> list[str]:
     return re.findall(r"<tr.*?</tr>", m.group(1), re.S) if m else []
 
 
-def test_a_delivery_naming_a_po_it_cannot_fill_is_flagged(fresh: Chain) -> None:
+def test_a_delivery_naming_a_po_it_cannot_fill_is_flagged(
+    fresh: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
     central = fresh.central
     eng = central.engine
     s1_po = purchasing.create(eng, "S1", "AquaCo", [("100001", 24, None)], send=True)
@@ -49,9 +53,17 @@ def test_a_delivery_naming_a_po_it_cannot_fill_is_flagged(fresh: Chain) -> None:
     with signed_in(central, OWNER) as c:  # nothing to check yet: no section
         assert 'id="flagged-receipts"' not in c.get("/purchase-orders").text
     unknown = str(uuid.uuid4())
-    # S2 receives against S1's order; S1 names an order nobody made; both move stock
-    _post(fresh.tills["S2/R1"], _receipt("100001", 24, "DN-77", po_id=s1_po.id,
-                                         po_number=s1_po.number))
+    # S2 receives against S1's order: refused (403), nothing stored, the PO untouched
+    s2_receipt = _receipt("100001", 24, "DN-77", po_id=s1_po.id, po_number=s1_po.number)
+    r = fresh.tills["S2/R1"].post([s2_receipt])
+    assert r.status_code == 403 and r.json()["field"] == "events[0].payload.po_id", r.text
+    assert central.stock("100001") == before
+    assert purchasing.get(eng, s1_po.id).lines[0].received == 0
+    # ... as a central before that check stored it: moved stock, filled nothing, flagged
+    with monkeypatch.context() as m:
+        m.setattr(purchasing, "authorize", lambda *a: None)
+        _post(fresh.tills["S2/R1"], s2_receipt)
+    # S1 names an order nobody made: moves stock, flagged
     _post(fresh.tills["S1/R2"], _receipt("100001", 5, "DN-78", po_id=unknown,
                                          po_number="PO-S1-R2-000009"))
     # fine: a delivery against its own store's order, and one without an order

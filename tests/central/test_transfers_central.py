@@ -74,7 +74,7 @@ def test_everything_as_sent_is_received_without_discrepancies(world: World) -> N
     assert row(world, tid)[0].status == "received"
 
 
-def test_reference_problems_are_stored_and_flagged_never_refused(world: World) -> None:
+def test_reference_problems_are_stored_and_flagged(world: World) -> None:
     s1, s2 = world["S1/R1"], world["S2/R1"]
     unknown_id, unknown = sent(to="S9")
     own_id, own = sent(to="S1")
@@ -89,14 +89,19 @@ def test_reference_problems_are_stored_and_flagged_never_refused(world: World) -
     held(s1.post([sent(qty=5, transfer_id=tid)[1]]))
     r, lines = row(world, tid)
     assert (r.status, r.problem, lines) == ("received", None, [("100001", 5, 5, 0)])
-    # received twice (two registers offline): both stocks booked, flagged for a person
+    # received twice by its store (two registers offline): both stocks booked, flagged
     tid2, out = sent(qty=2)
     held(s1.post([out]))
     held(s2.post([received(tid2, 2, sent_=2)]))
-    held(world["S1/R2"].post([received(tid2, 2, sent_=2)]))  # and by the wrong store
+    held(s2.post([received(tid2, 2, sent_=2)]))  # again, under another event id
     r, _ = row(world, tid2)
-    assert r.status == "received" and r.problem is not None and "received again by S1" in \
+    assert r.status == "received" and r.problem is not None and "received again by S2" in \
         r.problem
+    # ... and by a store it was not sent to: refused (403), nothing changes
+    wrong = world["S1/R2"].post([received(tid2, 2, sent_=2)])
+    assert wrong.status_code == 403
+    assert wrong.json()["field"] == "events[0].payload.transfer_id"
+    assert row(world, tid2)[0].problem == r.problem
     listed = world.admin.get("/admin/transfers", params={"store": "S2"}).json()["transfers"]
     assert {x["id"] for x in listed} == {tid, tid2}
     flagged = world.admin.get("/admin/transfers", params={"store": "S9"}).json()["transfers"]

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pos_central.clock import utc_now
 from pos_central.dashboard import auth, chart, queries
-from pos_central.errors import BadInput, CentralError
+from pos_central.errors import BadInput, CentralError, plain_fields
 from pos_central.services import accounts, catalog
 
 HERE = Path(__file__).parent
@@ -129,7 +129,9 @@ async def _form(request: Request) -> dict[str, str]:
         parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadInput("the form is not valid", "body") from exc
-    return {k: v[0] for k, v in parsed.items()}
+    form = {k: v[0] for k, v in parsed.items()}
+    plain_fields(form.items())  # a NUL would stop the query that looks the value up
+    return form
 
 
 def _same_origin(request: Request) -> bool:
@@ -231,7 +233,7 @@ def build_router(engine: Engine) -> APIRouter:
         try:
             form = await _form(request)
         except BadInput as exc:
-            return _message("Refused", exc.message, 413)
+            return _message("Refused", exc.message, 413 if "large" in exc.message else 422)
         pre = request.cookies.get(LOGIN_COOKIE, "")
         sent = form.get("csrf", "")
         if not _same_origin(request) or not pre or not hmac.compare_digest(pre, sent):

@@ -17,6 +17,13 @@ The rules (docs/central.md has them for people):
 - A movement for a SKU the catalog does not know is stored and counted like any other (a sale
   is never refused over the catalog); the SKU is flagged in ``unknown_skus`` for review.
 - ``product.proposed`` events become pending ``product_proposals`` an admin accepts or rejects.
+- Text no database column can hold (a NUL character, half of a surrogate pair) anywhere in an
+  event: the API refuses the batch (422 naming the field); called directly, a per-event
+  rejection.
+- Object-level authorization: an event naming an object another store owns (a transfer sent
+  to another store, another store's transfer id or purchase order, another store's movement
+  id) refuses the whole batch with 403 naming the field (``Forbidden``); nothing is stored and
+  the object stays as it was for its store. The register quarantines the event named.
 - Writers of one store are serialised (PostgreSQL advisory lock; SQLite BEGIN IMMEDIATE) so
   movement ids of a store commit in order and ``/movements`` cursors never skip a row.
 """
@@ -36,6 +43,7 @@ from pos_central.clock import utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import write
 from pos_central.db.sql import chunks, insert, lock_store
+from pos_central.errors import Forbidden
 from pos_central.services import purchasing, transfers
 from pos_terminal.sync import wire
 
@@ -79,6 +87,9 @@ def check(raw_events: list[Any]) -> tuple[list[_Valid], list[wire.Rejection]]:
     for i, raw in enumerate(raw_events):
         where = f"events[{i}]"
         try:
+            bad = wire.unstorable(raw, where)  # the API refuses these whole (422) already
+            if bad is not None:
+                raise bad
             event, movements = wire.parse_event_movements(raw, where)
             proposal = (wire.parse_proposal(event.payload, f"{where}.payload")
                         if event.type == PROPOSED else None)
@@ -89,9 +100,6 @@ def check(raw_events: list[Any]) -> tuple[list[_Valid], list[wire.Rejection]]:
             occurred = _time(event.occurred_at, f"{where}.occurred_at")
             for j, m in enumerate(movements):  # stored as sent; must still be a real time
                 _time(m.occurred_at, f"{where}.payload.movements[{j}].occurred_at")
-                _storable_movement(m, f"{where}.payload.movements[{j}]")
-            if proposal is not None:
-                _storable_product(proposal, f"{where}.payload.product")
         except wire.WireError as exc:
             rejected.append(wire.Rejection(wire.event_id_of(raw), exc.field, exc.reason))
             continue
@@ -106,37 +114,6 @@ def _json(payload: dict[str, Any]) -> str:
     return jsonio.dumps(payload)
 
 
-def _storable(text: str) -> bool:
-    """Text a database column can hold: no NUL, no lone surrogate."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _storable_movement(m: wire.Movement, where: str) -> None:
-    if _storable(m.sku + m.reason + m.reference + (m.hash or "")):
-        return
-    for name in ("sku", "reason", "reference", "hash"):
-        if not _storable(getattr(m, name) or ""):
-            raise wire.WireError(f"{where}.{name}", "contains a NUL character or invalid "
-                                 "Unicode")
-
-
-def _storable_product(p: wire.Product, where: str) -> None:
-    for name, value in p.__dict__.items():
-        if isinstance(value, str) and not _storable(value):
-            raise wire.WireError(f"{where}.{name}", "contains a NUL character or invalid "
-                                 "Unicode")
-    for i, b in enumerate(p.barcodes):
-        if not _storable(b.code):
-            raise wire.WireError(f"{where}.barcodes[{i}].code", "contains a NUL character or "
-                                 "invalid Unicode")
-
-
 def ingest(engine: Engine, source: Source, raw_events: list[Any], pending: int | None = None,
            now: datetime | None = None) -> IngestResult:
     """Store a batch (already shape-checked: a list of at most MAX_BATCH_EVENTS objects)."""
@@ -147,6 +124,7 @@ def ingest(engine: Engine, source: Source, raw_events: list[Any], pending: int |
     try:
         with write(engine) as conn:
             lock_store(conn, source.store)
+            _authorize(conn, source, valid)
             if not valid:
                 new_ids, foreign, result.new_movements = set(), set(), 0
             elif conn.dialect.name == "postgresql":
@@ -158,6 +136,8 @@ def ingest(engine: Engine, source: Source, raw_events: list[Any], pending: int |
                 new_ids, foreign, result.new_movements = _core_store(conn, source, valid, now)
             fresh = [v for v in valid if v.event.event_id in new_ids]
             result.new_events = len(fresh)
+            if result.new_movements < sum(len(v.movements) for v in fresh):
+                _no_foreign_movements(conn, source, fresh)  # some ids were held already
             _record_proposals(conn, source, fresh, now)
             purchasing.apply_events(conn, source.store,
                                     [v.event for v in fresh if v.event.type in purchasing.TYPES])
@@ -179,6 +159,35 @@ def ingest(engine: Engine, source: Source, raw_events: list[Any], pending: int |
         else:
             result.held.append(v.event.event_id)
     return result
+
+
+# -- object-level authorization -----------------------------------------------------------------
+def _authorize(conn: Connection, source: Source, valid: list[_Valid]) -> None:
+    """Every reference to a store-owned object must be the sending store's own (``Forbidden``,
+    403, naming the field; nothing of the batch is stored): transfers (received only by their
+    target store, sent only under the sender's ids) and purchase orders (received and drafted
+    only by their store). Movement ids are checked after the insert (``_no_foreign_movements``);
+    an event id held for another register is a per-event rejection (``_held_elsewhere``)."""
+    for module in (transfers, purchasing):
+        refs = [(f"events[{v.index}]", v.event) for v in valid if v.event.type in module.TYPES]
+        if refs:
+            module.authorize(conn, source.store, refs)
+
+
+def _no_foreign_movements(conn: Connection, source: Source, fresh: list[_Valid]) -> None:
+    """A new event whose movement id is another store's movement names that store's ledger:
+    refused (``Forbidden``) and the whole batch rolled back. (A movement id this store holds
+    already is a redelivery and stays a no-op.)"""
+    where = {m.id: f"events[{v.index}].payload.movements[{j}].id"
+             for v in fresh for j, m in enumerate(v.movements)}
+    mv = t.movements
+    for ids in chunks(sorted(where)):
+        row = conn.execute(select(mv.c.movement_id, mv.c.store).where(
+            mv.c.movement_id.in_(ids), mv.c.store != source.store).limit(1)).first()
+        if row is not None:
+            raise Forbidden(f"movement {row.movement_id} is one of {row.store}'s: "
+                            f"{source.store} cannot book under its id",
+                            where[row.movement_id])
 
 
 # -- PostgreSQL: COPY into session staging tables, then one statement -------------------------

@@ -13,9 +13,13 @@
   ``po_id`` adds each line's good quantity to the PO's lines and moves the PO to
   ``partially_received`` / ``received``; ``reorder.set`` upserts the store's parameters (the
   newest ``occurred_at`` wins, so late redeliveries cannot undo a newer setting).
-- A ``stock.received`` naming a PO the central does not know, or another store's PO, moved the
-  stock but filled no PO: ``flagged_receipts`` finds them (read from the stored events, so one
-  stays flagged until the data says otherwise) for the dashboard's Purchase orders page.
+- Object-level authorization (``authorize``, before anything is stored): a PO is received only
+  by its own store, and a drafted PO cannot take another store's PO id; another store's
+  register gets 403 naming the field and the PO is untouched.
+- A ``stock.received`` naming a PO the central does not know (or, stored before that check,
+  another store's) moved the stock but filled no PO: ``flagged_receipts`` finds them (read
+  from the stored events, so one stays flagged until the data says otherwise) for the
+  dashboard's Purchase orders page.
 
 Quantities are integer base units (pieces, g, ml); costs integer minor units.
 """
@@ -35,7 +39,7 @@ from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.db.sql import insert
-from pos_central.errors import BadInput, Conflict, NotFound
+from pos_central.errors import BadInput, Conflict, Forbidden, NotFound
 from pos_terminal.sync import wire
 
 DRAFTED = "purchase_order.drafted"
@@ -56,6 +60,29 @@ def check_payload(event: wire.Event, where: str) -> None:
         wire.parse_reorder_set(event.payload, f"{where}.payload")
     elif event.type == RECEIVED and "po_id" in event.payload:
         wire.parse_po_receipt(event.payload, f"{where}.payload")
+
+
+def authorize(conn: Connection, store: str, events: Sequence[tuple[str, wire.Event]]) -> None:
+    """Object-level authorization (``Forbidden``, naming the field) of ``(where, event)``
+    pairs from ``store``: a purchase order is received only by its own store, and a drafted
+    PO cannot take the id of another store's PO. A PO the central does not know is nobody's
+    (the delivery is stored and flagged, ``flagged_receipts``)."""
+    refs = [(where, ev, str(ev.payload["po_id"])) for where, ev in events
+            if ev.type in (DRAFTED, RECEIVED) and ev.payload.get("po_id") is not None]
+    if not refs:
+        return
+    po = t.purchase_orders
+    known = {r.id: r for r in conn.execute(select(po.c.id, po.c.number, po.c.store)
+                                           .where(po.c.id.in_(sorted({i for *_, i in refs}))))}
+    for where, ev, po_id in refs:
+        row = known.get(po_id)
+        if row is None or row.store == store:
+            continue
+        if ev.type == RECEIVED:
+            raise Forbidden(f"purchase order {row.number} is {row.store}'s: only {row.store} "
+                            f"receives against it, not {store}", f"{where}.payload.po_id")
+        raise Forbidden(f"purchase order id {po_id} is {row.store}'s {row.number}: {store} "
+                        "cannot draft under it", f"{where}.payload.po_id")
 
 
 def apply_events(conn: Connection, store: str, events: Sequence[wire.Event]) -> None:

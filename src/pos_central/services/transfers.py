@@ -9,9 +9,12 @@ what the dashboard shows.
   ``received_with_discrepancies``.
 - The stock moves through the events' movements, applied by ingest to the sending store
   (``transfer_out``) and the receiving one (``transfer_in``) like any other movement.
-- An event is never refused over reference data: a transfer to an unknown store or to its own
-  store, one received twice or by a store it was not sent to, or a receipt that arrives before
-  the sender's event, is stored and flagged (``problem``) for a person to look at.
+- Object-level authorization (``authorize``, before anything is stored): a transfer is
+  received only by the store it was sent to, and nobody sends under another store's transfer
+  id; another store's register gets 403 naming the field, and the transfer stays open for its
+  store. Other reference problems are stored and flagged (``problem``) for a person to look at:
+  a transfer to an unknown store or to its own store, one received twice by its store, a
+  receipt that arrives before the sender's event.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read
+from pos_central.errors import Forbidden
 from pos_terminal.sync import wire
 
 OUT = "stock.transferred_out"
@@ -54,6 +58,31 @@ def parse_out(event: wire.Event, where: str = "") -> wire.Transfer:
             raise wire.WireError(f"{where}.payload.movements[{i}]",
                                  "a transfer sends with negative transfer_out movements")
     return got
+
+
+def authorize(conn: Connection, store: str, events: Sequence[tuple[str, wire.Event]]) -> None:
+    """Object-level authorization (``Forbidden``, naming the field) of ``(where, event)``
+    pairs from ``store``: a transfer is received only by the store it was sent to, and a
+    transfer id that is another store's transfer cannot be sent again under it. A transfer
+    the central does not know yet is not anybody's (a receipt may arrive first)."""
+    ids = {str(ev.payload.get("transfer_id")) for _, ev in events}
+    if not ids:
+        return
+    tr = t.transfers
+    known = {r.id: r for r in conn.execute(
+        select(tr.c.id, tr.c.number, tr.c.from_store, tr.c.to_store)
+        .where(tr.c.id.in_(sorted(ids))))}
+    for where, ev in events:
+        row = known.get(str(ev.payload.get("transfer_id")))
+        if row is None:
+            continue
+        if ev.type == IN and row.to_store != store:
+            raise Forbidden(f"transfer {row.number} was sent to {row.to_store}: only "
+                            f"{row.to_store} receives it, not {store}",
+                            f"{where}.payload.transfer_id")
+        if ev.type == OUT and row.from_store != store:
+            raise Forbidden(f"transfer id {row.id} is {row.from_store}'s transfer {row.number}: "
+                            f"{store} cannot send under it", f"{where}.payload.transfer_id")
 
 
 def apply_events(conn: Connection, store: str, events: Sequence[wire.Event]) -> None:

@@ -210,8 +210,14 @@ class CentralClient:
                     "pos-central?", status) from exc
             return Answer(body, elapsed, resp.headers.get("date"))
         message, field = _error_of(raw, status)
+        if field and field.startswith("events[") and not message.startswith(field):
+            message = f"{field}: {message}"  # the quarantine's reason says which field
         if enrolling and status in (400, 401, 403, 404, 409, 410, 422):
             raise EnrollmentError(f"enrollment refused by {self.url}: {message}")
+        if status == 403 and field and field.startswith("events["):
+            # one event names another store's object (a transfer, a PO): that event is refused,
+            # not this register's token; the worker quarantines it and sends the rest
+            raise BatchRejectedError(f"{where} answered 403: {message}", field, status)
         if status in (401, 403):
             raise NotEnrolledError(f"{self.url} answered {status}: {message}")
         if status == 413:

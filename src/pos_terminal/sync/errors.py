@@ -61,7 +61,8 @@ class BatchTooLargeError(SyncError):
 
 
 class BatchRejectedError(SyncError):
-    """The central refused the whole batch's shape (422/400); ``field`` as it named it."""
+    """The central refused the whole batch (422/400: its shape or text it cannot store; 403:
+    an event naming another store's object); ``field`` as it named it (``events[3]…``)."""
 
     def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
         super().__init__(message)

@@ -21,6 +21,8 @@ How each answer is handled:
   quarantined.
 - 422/400 for the whole batch: the events it names (``events[i]…``) are quarantined; when it
   names none the batch is split in halves until the culprit is alone, and that is quarantined.
+  A 403 naming an event (it names another store's transfer or purchase order) likewise; a 403
+  naming none is the token's (not enrolled).
 - 415: gzip is switched off for this worker's life.
 - 401/403: ``NotEnrolledError`` (stop, see above). 5xx, 429, network, TLS: retried.
 
@@ -317,7 +319,8 @@ class Syncer:
         self._record(*self._judge(rows, answer), report)
 
     def _refused(self, rows: list[OutboxRow], exc: SyncError, report: RoundReport) -> None:
-        """A whole batch refused: 413 (too large), 415 (no gzip), 422/400 (its shape)."""
+        """A whole batch refused: 413 (too large), 415 (no gzip), 422/400 (its shape), 403 naming
+        an event (another store's object)."""
         if isinstance(exc, BatchTooLargeError):
             if len(rows) == 1:
                 self._quarantine([(rows[0].event_id, f"too large for the central: {exc}")],
