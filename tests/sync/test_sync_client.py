@@ -65,23 +65,29 @@ def test_enroll_sends_no_token() -> None:
     assert (got.store, got.register) == ("S1", "R1")
 
 
-@pytest.mark.parametrize(("status", "error"), [
-    (401, NotEnrolledError), (403, NotEnrolledError), (413, BatchTooLargeError),
-    (422, BatchRejectedError), (400, BatchRejectedError), (500, CentralServerError),
-    (503, CentralServerError), (429, CentralServerError), (404, CentralServerError),
+@pytest.mark.parametrize(("status", "error", "field"), [
+    (401, NotEnrolledError, "events[2].seq"), (403, NotEnrolledError, None),
+    (413, BatchTooLargeError, "events[2].seq"), (422, BatchRejectedError, "events[2].seq"),
+    (400, BatchRejectedError, "events[2].seq"), (500, CentralServerError, "events[2].seq"),
+    (503, CentralServerError, "events[2].seq"), (429, CentralServerError, "events[2].seq"),
+    (404, CentralServerError, "events[2].seq"),
+    # a 403 naming an event: it names another store's object, not this register's token
+    (403, BatchRejectedError, "events[2].payload.transfer_id"),
 ])
-def test_status_codes_become_project_errors(status: int, error: type[SyncError]) -> None:
+def test_status_codes_become_project_errors(status: int, error: type[SyncError],
+                                            field: str | None) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, json={"error": "nope", "field": "events[2].seq"},
+        return httpx.Response(status, json={"error": "nope", "field": field},
                               headers={"retry-after": "7"})
 
     with client_for(httpx.MockTransport(handle)) as c, pytest.raises(error) as got:
         c.push(b"{}")
     assert TOKEN not in str(got.value)
     assert "http://central.test" in str(got.value)
-    if status == 422:
-        assert got.value.field == "events[2].seq"  # type: ignore[attr-defined]
-    if status in (401, 403):
+    if error is BatchRejectedError:
+        assert got.value.field == field  # type: ignore[attr-defined]
+        assert str(got.value).endswith(f"{field}: nope")  # the quarantine says which field
+    if error is NotEnrolledError:
         assert "run pos-terminal provision" in str(got.value)
         assert got.value.retry is False
     if status == 429:
