@@ -1,8 +1,9 @@
 """Cash controls at the till, driven only by keys (tests/ui/scenario.py): a paid out above the
 cashier's limit asks for a manager's PIN, more than the drawer holds is refused without one, a
 cashier's X is blind and a manager's is not, a big closing difference needs a manager's PIN and
-a reason, shown on the Z; the staff screen (own PIN, a manager deactivates a user) and the
-overrides report in the reports window."""
+a reason, shown on the Z; a cash sale refunded to a card asks for a supervisor; the staff
+screen (own PIN, a manager deactivates a user) and the overrides report in the reports
+window."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pos_terminal.ui.cash_dialogs import ApprovalDialog
 from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog, ChoiceDialog, TextDialog
 from pos_terminal.ui.reports_view import ReportsView
 from pos_terminal.ui.staff_dialogs import PinDialog, StaffDialog
+from pos_terminal.ui.tender import TenderDialog
 
 from scenario import Driver, Till
 
@@ -251,3 +253,55 @@ def test_the_overrides_report_in_the_reports_window(till: Till) -> None:
         t.wait_no_modal()
 
     till.run(body)
+
+
+WATER = "4037674097186"  # Still Mineral Water 0.5 l, 0.59
+
+
+def sell_cash(t: Driver, code: str, n: int) -> str:
+    """Scan ``code`` ``n`` times, F12, F1 cash exact, Enter for the next customer."""
+    for _ in range(n):
+        t.scan(code)
+    t.wait(lambda: t.w.sale.model.rowCount() > 0, "the items on the sale")
+    t.key(Qt.Key.Key_F12)
+    t.wait_modal(TenderDialog)
+    t.key(Qt.Key.Key_F1)
+    t.wait_no_modal()
+    t.wait(lambda: t.w.sale.change_label.text().startswith("Change"), "the sale done")
+    t.key(Qt.Key.Key_Return)
+    return str(db(t).execute("select receipt_no from sales order by rowid desc").fetchone()[0])
+
+
+def test_a_cash_sale_refunded_to_a_card_asks_for_a_supervisor(till: Till) -> None:
+    def body(t: Driver) -> None:
+        t.sign_in("cashier", "1111")
+        t.open_shift()
+        receipt = sell_cash(t, WATER, 2)
+        t.key(Qt.Key.Key_F10)
+        t.wait(lambda: t.w.stack.currentWidget() is t.w.returns, "the returns screen")
+        t.type(receipt, enter=True)
+        t.wait(lambda: t.w.returns.table.rowCount() == 1, "the receipt's line")
+        t.wait(lambda: t.w.returns.tender.currentText() == "cash", "paid by cash: cash")
+        t.type("1")
+        for _ in range(2):  # past the restock box to the refund tender
+            t.key(Qt.Key.Key_Tab)
+        assert t.read(lambda: t.w.returns.tender.hasFocus())
+        t.key(Qt.Key.Key_Down)  # card
+        t.key(Qt.Key.Key_Tab)
+        t.type("R-1001")  # the card terminal's refund reference
+        t.key(Qt.Key.Key_F12)
+        dlg = t.wait_modal(ApprovalDialog)
+        assert "was paid by cash: a refund to card needs a supervisor" in t.read(
+            lambda: dlg.why.text())
+        t.type("9999")
+        t.key(Qt.Key.Key_Tab)
+        t.type("customer paid cash, wants it on the card", enter=True)
+        t.wait_no_modal()
+        t.wait(lambda: "card 0.59" in t.w.returns.message.text(), "refunded to the card")
+
+    till.run(body)
+    assert db(till).execute(
+        "select a.action, u.name, p.name, a.value, a.reason from audit_log a join users u on "
+        "u.id = a.user_id join users p on p.id = a.approver_id order by a.id").fetchall() == [
+        ("refund_tender", "cashier", "manager", 59, "customer paid cash, wants it on the card"),
+        ("refund", "cashier", "manager", 59, "")]

@@ -45,6 +45,7 @@ from pos_terminal.services.returns import (
     bump,
 )
 from pos_terminal.services.sale_session import Approver
+from pos_terminal.ui.cash_dialogs import with_approval
 from pos_terminal.ui.dialogs import OverrideDialog
 from pos_terminal.ui.screens import ScanScreen, cell, pick_table
 from pos_terminal.ui.widgets import set_role
@@ -256,6 +257,14 @@ class ReturnsScreen(ScanScreen):
                               "between the fields), then F12")
         if self.fields:
             self._focus(self.fields[0])
+        # the refund goes back the way the sale was paid (another tender: a supervisor)
+        number = got.receipt_no
+        self.window_.runner.run(lambda: self.app.returns.tenders_left(number), self._as_paid,
+                                self.fail)
+
+    def _as_paid(self, left: dict[str, int]) -> None:
+        self.tender.setCurrentText("card" if left.get("card") and not left.get("cash")
+                                   else "cash")
 
     def _mark(self, item: ItemScan, said: str = "") -> None:
         """An item scanned on the loaded receipt: one more of it to return."""
@@ -580,7 +589,7 @@ class ReturnsScreen(ScanScreen):
                 self.message.error("scan at least one item to return")
                 return
 
-            def job() -> Any:
+            def job(_ok: Override | None) -> Any:
                 return self.app.returns.blind_return(items, user.id, approval, restock, tenders,
                                                      deposit_back=deposit_back)
         else:
@@ -591,15 +600,19 @@ class ReturnsScreen(ScanScreen):
                                    "fields), or scan the items")
                 return
 
-            def job() -> Any:
-                return self.app.returns.return_lines(receipt, picks, user.id, restock, tenders)
-        self.window_.runner.run(job, self._refunded, self.fail)
+            def job(ok: Override | None) -> Any:  # ok: a supervisor's, for another tender
+                return self.app.returns.return_lines(receipt, picks, user.id, restock, tenders,
+                                                     approval=ok)
+        with_approval(self.window_, job, self._refunded, self.fail)
 
     def _refunded(self, result: Any) -> None:
         self.refunded.emit()
         self.start()
         self.refund_label.setText(f"Refund {self.currency.format(result.refund)}")
-        self.message.info(f"return {result.return_no} done; give the customer the refund")
+        how = ", ".join(f"{a.kind} {self.currency.format(a.amount)}"
+                        for a in result.settlement.tenders)
+        self.message.info(f"return {result.return_no} done; give the customer the refund "
+                          f"({how})")
 
     # -- text -----------------------------------------------------------------------------
     def _qty(self, qty: int, unit: str) -> str:
