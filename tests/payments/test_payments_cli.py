@@ -204,3 +204,21 @@ def test_sell_help_mentions_the_terminal(data_dir: Path) -> None:
 
     text = build_parser()._subparsers._group_actions[0].choices["sell"].format_help()  # type: ignore[union-attr]
     assert "terminal[:AMOUNT]" in text
+
+
+def test_a_build_without_the_encryption_refuses_a_nexo_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A per-store bundle leaves cryptography out unless its store config sets a key: a key
+    set later (site file, register config) stops the register saying what to do."""
+    import importlib.util
+
+    from pos_terminal.errors import ConfigError
+    from pos_terminal.hardware.terminal_settings import terminal_settings_from
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "cryptography" else real(name, *a))
+    with pytest.raises(ConfigError, match="leaves out the encryption"):
+        terminal_settings_from({"payment": {
+            "terminal": "nexo", "port": "https://10.0.0.9:8443/nexo", "poi_id": "P400-1",
+            "key_identifier": "k", "key_passphrase": "p"}})

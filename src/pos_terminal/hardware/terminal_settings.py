@@ -23,6 +23,7 @@ expected; unknown keys are refused. See docs/payments.md::
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,6 +203,11 @@ def terminal_settings_from(data: dict[str, Any], source: Path | str = "config.to
     if bool(key_id) != bool(passphrase):
         raise ConfigError(f"{where}: key_identifier and key_passphrase go together (the shared "
                           "key set up for the terminal); set both or neither")
+    if key_id and importlib.util.find_spec("cryptography") is None:
+        raise ConfigError(f"{where} key_identifier: this build of pos-terminal leaves out the "
+                          "encryption the nexo key needs; build it with [payment] "
+                          "key_identifier in the store config (packaging/README.md), or use "
+                          "TLS with ca_file instead")
     ca_file = _text(sec, "ca_file", "", where, blank=True)
     if ca_file and not Path(ca_file).is_file():
         raise ConfigError(f"{where} ca_file: {ca_file} does not exist: point it at the PEM file "
