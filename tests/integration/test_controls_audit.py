@@ -42,8 +42,10 @@ def test_price_override_and_discounts_are_valued_on_the_sale(
         ("sale_discount", cashier.id, manager.id, "loyal", r.receipt_no, 5, shift.id, 0),
         ("sale_discount", cashier.id, manager.id, "staff", r.receipt_no, 7, shift.id, 0),
     ]
-    detail = db(app).execute("select detail from audit_log where value = 60").fetchone()[0]
-    assert line.item.sku in detail
+    details = [d for (d,) in db(app).execute("select detail from audit_log order by id")]
+    assert line.item.sku in details[1] and "-> " in details[1]  # the price, old and new
+    assert details[2] == f"line {other.line_no} {other.item.sku} {other.item.name}"
+    assert details[3] == "whole sale"
 
 
 def test_a_voided_overridden_line_is_worth_nothing_and_training_is_not_counted(

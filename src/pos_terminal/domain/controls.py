@@ -8,6 +8,7 @@ value. X and Z reports count and value the actions in ``COUNTED`` per shift, and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pos_terminal.domain.cart import Override, Totals
 from pos_terminal.domain.money import round_div
@@ -73,4 +74,23 @@ def override_values(overrides: Sequence[Override], totals: Totals) -> list[int |
             out.append(at_catalog - ln.gross)
         else:
             out.append(p.line.discount)
+    return out
+
+
+def audited(overrides: Sequence[Override], totals: Totals) -> list[tuple[Override, int | None]]:
+    """A completed sale's overrides as the audit log keeps them: each with its value
+    (``override_values``) and, where the approval left none, the item it changed ("line 2
+    100001 Still Mineral Water") or "whole sale"."""
+    lines = {p.line.line_no: p.line for p in totals.lines}
+    out = []
+    for o, value in zip(overrides, override_values(overrides, totals), strict=True):
+        if not o.detail and o.action in ("price_override", "sale_discount"):
+            ln = lines.get(o.line_no) if o.line_no is not None else None
+            if o.line_no is None:
+                o = replace(o, detail="whole sale")
+            elif ln is not None:
+                o = replace(o, detail=f"line {o.line_no} {ln.item.sku} {ln.item.name}".strip())
+            else:
+                o = replace(o, detail=f"line {o.line_no} (voided)")
+        out.append((o, value))
     return out

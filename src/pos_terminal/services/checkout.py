@@ -18,7 +18,7 @@ from pos_terminal.db.attempts import mark_recorded
 from pos_terminal.db.counters import next_number
 from pos_terminal.db.fast import cursor, insert_sql
 from pos_terminal.domain.cart import Cart, Totals
-from pos_terminal.domain.controls import override_values
+from pos_terminal.domain.controls import audited
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, settle
 from pos_terminal.errors import RuleError
@@ -175,8 +175,7 @@ class CheckoutService:
             ])
             if any(a.attempt for a in settlement.tenders):
                 mark_recorded(conn, settlement.tenders, now, sale_id=sale_id)
-            for o, value in zip(cart.overrides, override_values(cart.overrides, totals),
-                                strict=True):
+            for o, value in audited(cart.overrides, totals):
                 write_audit(conn, o, receipt, now, value=value, training=training)
             print_queue.enqueue(conn, "receipt", sale_id, now)
             open_sales.discard(conn, sale_id)
