@@ -142,7 +142,7 @@ def effective(paths: config.Paths) -> tuple[config.RawConfig, list[dict[str, Any
     for r in rows:  # what the register would refuse: an unknown section or key
         sec = known.get(r["section"])
         if sec is None:
-            r["refused"] = config.unknown_section(r["section"])
+            r["refused"] = config.unknown_section(r["section"], raw.get(r["section"]))
         elif r["key"] and not sec.entries and r["key"] not in sec.keys:
             r["refused"] = config.unknown_key(r["key"], sec)
         elif sec.entries and isinstance(r["value"], dict):

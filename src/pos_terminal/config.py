@@ -165,14 +165,28 @@ def nearest(word: str, known: Iterable[str]) -> str | None:
     return names[got[0]] if got else None
 
 
+def _home(key: str, but: str = "") -> str | None:
+    """The section a key belongs to, when it is a key of exactly one other section."""
+    homes = [s.label() for s in schema().values() if key in s.keys and s.name != but]
+    return homes[0] if len(homes) == 1 else None
+
+
 def unknown_key(key: str, sec: Section, entry: str | None = None) -> str:
-    """``tax_mdoe: unknown key in [store]; did you mean tax_mode?`` (or the known keys)."""
+    """``tax_mdoe: unknown key in [store]; did you mean tax_mode?`` (or where the key belongs,
+    or the known keys)."""
     near = nearest(key, sec.keys)
-    hint = f"did you mean {near}?" if near else f"known keys: {', '.join(sec.keys)}"
+    home = None if near or entry is not None else _home(key, sec.name)
+    hint = (f"did you mean {near}?" if near else f"it belongs in {home}" if home
+            else f"known keys: {', '.join(sec.keys)}")
     return f"{key}: unknown key in {sec.label(entry)}; {hint}"
 
 
-def unknown_section(name: str) -> str:
+def unknown_section(name: str, value: Any = None) -> str:
+    """``[stroe]: unknown section; did you mean [store]?``; for a plain value outside any
+    section (``tax_mode = …`` above the first header), the section it belongs in."""
+    home = _home(name) if not isinstance(value, dict) else None
+    if home:
+        return f"{name}: a key outside any section; it belongs in {home}"
     near = nearest(name, schema())
     hint = f"did you mean [{near}]?" if near else f"known sections: {', '.join(schema())}"
     return f"[{name}]: unknown section; {hint}"
@@ -268,7 +282,7 @@ class Layer:
         for name, value in self.data.items():
             sec = known.get(name)
             if sec is None:
-                out.append(f"{self.at((name,))}: {unknown_section(name)}")
+                out.append(f"{self.at((name,))}: {unknown_section(name, value)}")
                 continue
             if not isinstance(value, dict):
                 continue  # the section's loader says "expected a section (a table)"

@@ -258,3 +258,16 @@ def test_the_stores_decimal_separator_reads_what_the_file_leaves_open(
         data_dir, tmp_path, capsys, b"sku;name;tax_class;price\nG2;X;STD;1,234\n")
     imported(data_dir, tmp_path, capsys, b"sku,name,tax_class,price\nG3,Y,STD,0.99\n")
     assert product(data_dir, capsys, "G3")["price"] == "0.99"  # the file's own point
+
+
+def test_a_spreadsheets_sep_line_and_a_header_with_an_empty_column(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = imported(data_dir, tmp_path, capsys,
+                   b"sep=;\r\nsku;name;tax_class;price\r\nS1;Salz;RED;0,89\r\n")
+    assert "semicolon-separated" in out and product(data_dir, capsys, "S1")["price"] == "0.89"
+    err = refused(data_dir, tmp_path, capsys,
+                  b"sep=;\nsku;name;tax_class;price\nS2;X;STD;1,00;\n")
+    assert "line 3: 5 fields, but the header has 4" in err  # lines counted from the file's top
+    err = refused(data_dir, tmp_path, capsys, b"sku,name,tax_class,price,\nS3,X,STD,1.00,\n")
+    assert "line 1: column 5 has no name (a comma too many at the end of the header?)" in err

@@ -225,3 +225,27 @@ def test_the_window_shows_the_refusal_and_exits(data_dir: Path) -> None:
 ])
 def test_line_of(text: str, path: tuple[str, ...], line: int | None) -> None:
     assert config.line_of(text, path) == line
+
+
+def test_a_key_in_the_wrong_place_says_where_it_belongs(data_dir: Path) -> None:
+    cfg = data_dir / config.CONFIG_NAME
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text('tax_mode = "exclusive"\n' + text + '\n[printer]\nwedge_suffix = "tab"\n',
+                   encoding="utf-8")
+    raw = config.read_layers(config.Paths(data_dir))
+    assert raw.refused == [
+        f"{cfg}:1: tax_mode: a key outside any section; it belongs in [store]",
+        f"{cfg}:{len(text.splitlines()) + 4}: wedge_suffix: unknown key in [printer]; "
+        "it belongs in [scanner]"]
+
+
+def test_the_provisioned_central_file_names_a_typo_the_same_way(data_dir: Path) -> None:
+    from pos_terminal.sync.settings import load_central
+
+    f = data_dir / "central.toml"
+    f.write_text('[central]\nurl = "http://127.0.0.1:9"\ntoken = "t"\npull_evrey = 5.0\n',
+                 encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_central(config.Paths(data_dir))
+    assert str(e.value) == (f"{f}:4: pull_evrey: unknown key in [central]; "
+                            "did you mean pull_every?")

@@ -13,7 +13,7 @@ How a file is read (``read``), so that what a spreadsheet saved is what gets imp
   control codes in Latin-1, so Windows-1252 is the reading that gives text. A file that mixes
   UTF-8 with other bytes, or holds bytes that are text in neither, is refused naming the line.
 - **delimiter**: ``,``, ``;`` or tab: the one that splits the header line into the required
-  columns.
+  columns (or the one a spreadsheet's ``sep=;`` line above the header names).
 - **amounts** are exact integers of minor units. The decimal separator is one per file, found
   from its amounts (``2,50`` or ``2.50``; ``1.234,50`` and ``1,234.50`` with a thousands
   separator; spaces, no-break spaces and apostrophes group thousands too); where the file's
@@ -162,11 +162,19 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 # -- rows -------------------------------------------------------------------------------------
-def _header(text: str) -> tuple[str, list[str]]:
-    """The delimiter and the column names (lower case) of the file's first line."""
-    first = text.splitlines()[0] if text.strip() else ""
+_SEP_LINE = re.compile(r"^sep=(.)$")  # what a spreadsheet may write above the header
+
+
+def _header(text: str) -> tuple[str, list[str], int]:
+    """The delimiter, the column names (lower case) and the header's line number (2 after a
+    spreadsheet's ``sep=;`` line, which names the delimiter)."""
+    lines = text.splitlines()[:2] if text.strip() else [""]
+    sep = _SEP_LINE.match(lines[0].strip())
+    at = 2 if sep and len(lines) > 1 else 1
+    first = lines[at - 1]
     best: tuple[int, str, list[str]] | None = None
-    for delim in DELIMITERS:
+    candidates = [sep.group(1)] if sep and sep.group(1) in DELIMITERS else list(DELIMITERS)
+    for delim in candidates:
         names = [h.strip().lower() for h in next(csv.reader([first], delimiter=delim), [])]
         score = (10 * all(c in names for c in REQUIRED)) + sum(n in COLUMNS for n in names)
         if best is None or score > best[0]:
@@ -177,28 +185,32 @@ def _header(text: str) -> tuple[str, list[str]]:
     if missing:
         hint = ("" if any(d in first for d in DELIMITERS) else
                 "; columns are separated by ',' ';' or a tab")
-        raise CatalogFileError([f"line 1: missing column(s) {', '.join(missing)} (the header "
-                                f"line reads {first[:80]!r}{hint})"])
+        raise CatalogFileError([f"line {at}: missing column(s) {', '.join(missing)} (the "
+                                f"header line reads {first[:80]!r}{hint})"])
+    if "" in names:
+        raise CatalogFileError([f"line {at}: column {names.index('') + 1} has no name (a "
+                                f"{DELIMITERS[delim]} too many at the end of the header?)"])
     unknown = [c for c in names if c not in COLUMNS]
     if unknown:
-        raise CatalogFileError([f"line 1: unknown column(s) {', '.join(map(repr, unknown))}; "
-                                f"known: {', '.join(COLUMNS)}"])
+        raise CatalogFileError([f"line {at}: unknown column(s) "
+                                f"{', '.join(map(repr, unknown))}; known: {', '.join(COLUMNS)}"])
     twice = sorted({c for c in names if names.count(c) > 1})
     if twice:
-        raise CatalogFileError([f"line 1: column(s) {', '.join(twice)} more than once"])
-    return delim, names
+        raise CatalogFileError([f"line {at}: column(s) {', '.join(twice)} more than once"])
+    return delim, names, at
 
 
 def _rows(text: str, tick: Tick) -> tuple[str, list[str], list[tuple[int, dict[str, str]]],
                                          list[str]]:
     """Delimiter, header, (line, row) pairs and problems (field counts, quoting)."""
-    delim, header = _header(text)
+    delim, header, at = _header(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     problems: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
     width = len(header)
     try:
-        next(reader)
+        for _ in range(at):  # the header (and a sep= line above it)
+            next(reader)
         end = reader.line_num
         for fields in reader:
             tick()

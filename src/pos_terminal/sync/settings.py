@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pos_terminal.config import Paths, Section
+from pos_terminal.config import Paths, Section, line_of, unknown_key
 from pos_terminal.errors import ConfigError, InputError
 from pos_terminal.sync import wire
 
@@ -109,10 +109,13 @@ def load_central(paths: Paths) -> CentralSettings | None:
     sec = data.get("central")
     if not isinstance(sec, dict):
         raise ConfigError(f"{f}: missing section [central]; run pos-terminal provision again")
-    known = {fl.name for fl in fields(CentralSettings)}
-    unknown = sorted(set(sec) - known)
-    if unknown:
-        raise ConfigError(f"{f}: [central] unknown key(s) {', '.join(unknown)}")
+    known = [fl.name for fl in fields(CentralSettings)]
+    unknown = [k for k in sec if k not in known]
+    if unknown:  # named like every other config file's refusal (config.unknown_key)
+        key = unknown[0]
+        line = line_of(text, ("central", key))
+        raise ConfigError(f"{f}{f':{line}' if line else ''}: "
+                          f"{unknown_key(key, Section('central', tuple(known)))}")
     values: dict[str, Any] = {}
     for key in ("url", "token", "store", "register", "enrolled_at"):
         v = sec.get(key, "")
