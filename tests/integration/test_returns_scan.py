@@ -88,6 +88,8 @@ def test_a_scale_label_carries_its_weight(app: App) -> None:
     assert got.sales[0].receipt_no == number and got.sales[0].returnable == 1250
     fixed = app.returns.scan(BANANAS)  # the fixed code: no weight, the line is marked whole
     assert isinstance(fixed, ItemScan) and fixed.quantity == 0
+    priced = app.returns.scan(f"]C101{BANANAS.zfill(14)}39220211")  # 2.11 to pay at 1.69/kg
+    assert isinstance(priced, ItemScan) and priced.quantity == 1249
 
 
 def test_bump_marks_one_more_on_the_first_line_with_room() -> None:

@@ -270,7 +270,8 @@ class ReturnService:
                 raise BarcodeError(f"{exc.message} (not a receipt number either)") from exc
             item = hit.catalog_item
             measured = item.unit != "each"
-            quantity = (hit.code.weight_g or 0) if measured else hit.quantity
+            # a measured item: the label's weight (or the one its price stands for), else 0
+            quantity = (hit.quantity if hit.code.embedded else 0) if measured else hit.quantity
             code = hit.code.text if hit.code.keys else item.sku
             return ItemScan(code, item.product_id, item.sku, item.name, item.variant, item.unit,
                             item.pack, quantity, item.price, item.price_per,
