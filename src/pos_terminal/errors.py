@@ -61,9 +61,10 @@ class ApprovalRequired(AuthError):
     """Refused until someone with a higher role approves ``action`` (``domain.users``'s
     ``REQUIRED_ROLE``): the window asks for their PIN and a reason, then tries again."""
 
-    def __init__(self, action: str, message: str) -> None:
+    def __init__(self, action: str, message: str, approvers: list[str] | None = None) -> None:
         super().__init__(message)
         self.action = action
+        self.approvers = approvers or []  # who may approve it (filled in by the window)
 
 
 class ConfigError(PosError):

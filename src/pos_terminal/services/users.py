@@ -279,6 +279,18 @@ class UserService:
                 .order_by(t.users.c.name)
             ).scalars())
 
+    def approvers(self, action: str) -> list[str]:
+        """Who can approve ``action``: active users with a PIN whose role is enough, by name."""
+        need = REQUIRED_ROLE[action]
+        roles = [r.name.lower() for r in Role if r >= need]
+        with self.ctx.read() as conn:
+            return list(conn.execute(
+                select(t.users.c.name).where(t.users.c.active.is_(True),
+                                             t.users.c.pin_hash.is_not(None),
+                                             t.users.c.role.in_(roles))
+                .order_by(t.users.c.name)
+            ).scalars())
+
     def sign_in(self, name: str, pin: str, now: datetime | None = None) -> User:
         """Check a PIN; 5 misses lock the user for 30 s, doubling with each further miss."""
         now = now or datetime.now(UTC)

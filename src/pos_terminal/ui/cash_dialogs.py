@@ -49,12 +49,20 @@ def with_approval(window: MainWindow, job: Callable[[Override | None], T],
     user = window.user
     assert user is not None
 
+    def first() -> T:
+        try:
+            return job(None)
+        except ApprovalRequired as exc:  # who may approve it, looked up on this thread
+            who = [n for n in window.app.users.approvers(exc.action) if n != user.name]
+            raise ApprovalRequired(exc.action, exc.message, who) from exc
+
     def refused(exc: BaseException) -> None:
         if not isinstance(exc, ApprovalRequired):
             fail(exc)
             return
         fail(exc)  # the cashier reads why in the message bar too
-        dlg = ApprovalDialog(window, exc.action, str(exc), window.supervisors(), reason)
+        dlg = ApprovalDialog(window, exc.action, str(exc),
+                             exc.approvers or window.supervisors(), reason)
         accepted = dlg.exec() == QDialog.DialogCode.Accepted
         name, pin, why, action = dlg.user.currentText(), dlg.pin.text(), dlg.reason.text(), \
             exc.action
@@ -69,7 +77,7 @@ def with_approval(window: MainWindow, job: Callable[[Override | None], T],
 
         window.runner.run(approved, done, fail)
 
-    window.runner.run(lambda: job(None), done, refused)
+    window.runner.run(first, done, refused)
 
 
 def paid_in_out(window: MainWindow) -> None:
