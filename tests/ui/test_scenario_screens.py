@@ -81,25 +81,28 @@ def test_a_long_named_sale_stays_whole_at_every_size(till: Till) -> None:
         resize(t, (800, 600))
         t.sign_in("cashier", "1111")
         t.open_shift()
+        t.scan(everyday_code(t))
         for code in codes:
             t.scan(code)
-        t.scan(everyday_code(t))
         t.wait(lambda: t.w.sale.model.rowCount() == len(codes) + 1, "every scan in the cart")
         sale = t.w.sale
-        row = len(codes) - 1  # the last long-named line
+        last = len(codes)  # the last scanned: a long name, cut in the cart, whole beneath it
         for size in SIZES:
             resize(t, size)
             problems = t.read(lambda: sale_layout(t.w))
             assert not problems, f"at {size}:\n" + "\n".join(problems)
             t.shot(f"sale-{size[0]}x{size[1]}")
-            t.key(Qt.Key.Key_Up)  # a long-named line: cut in the cart, whole under it
-            assert t.read(lambda: sale.table.selectionModel().isRowSelected(row))
-            assert t.read(lambda: row_shown(sale.table, row)) is None
-            detail = t.read(sale.detail_label.text)
-            assert f"{LONG_NAME} No. {len(codes)} Family size 1 litre glass bottle" in detail
-            assert t.read(lambda: shown_whole(sale.detail_label)) is None
-            tip = t.read(lambda: sale.model.index(row, 1).data(Qt.ItemDataRole.ToolTipRole))
-            assert LONG_NAME in tip
+            for row in (last, last - 1):  # the last line, then (Up) the one before it
+                assert t.read(lambda r=row: sale.table.selectionModel().isRowSelected(r))
+                assert t.read(lambda r=row: row_shown(sale.table, r)) is None
+                detail = t.read(sale.detail_label.text)
+                assert f"{LONG_NAME} No. {row} Family size 1 litre glass bottle" in detail
+                assert t.read(lambda: shown_whole(sale.detail_label)) is None
+                tip = t.read(lambda r=row: sale.model.index(r, 1).data(
+                    Qt.ItemDataRole.ToolTipRole))
+                assert f"{LONG_NAME} No. {row}" in tip
+                t.key(Qt.Key.Key_Up)
+            t.key(Qt.Key.Key_Down)
             t.key(Qt.Key.Key_Down)
 
     till.run(body)

@@ -494,7 +494,7 @@ class Dialog(QDialog):
                 Qt.WidgetAttribute.WA_Resized) else QSize(0, 0))
         self.fit_to_screen()
         super().showEvent(event)  # type: ignore[arg-type]
-        QTimer.singleShot(0, self.fit_to_screen)  # again once the frame's size is known
+        QTimer.singleShot(0, self, self.fit_to_screen)  # again once the frame's size is known
 
     def fit_to_screen(self) -> None:
         area = screen_room(self)
