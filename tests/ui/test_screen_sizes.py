@@ -39,6 +39,7 @@ from pos_terminal.ui.empties import EmptiesDialog
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.receiving_dialogs import NewProductDialog, PoDraftDialog
 from pos_terminal.ui.reports_view import ReportsView
+from pos_terminal.ui.staff_dialogs import PinDialog, StaffDialog
 from pos_terminal.ui.stock_dialogs import AdjustDialog, LowStockDialog, ReorderDialog
 from pos_terminal.ui.tender import TenderDialog
 from pos_terminal.ui.weight_dialog import WeightDialog
@@ -164,6 +165,8 @@ def dialogs(w: MainWindow) -> Iterator[tuple[str, Callable[[], QDialog]]]:
     yield "low stock", lambda: LowStockDialog(w)
     yield "weight", lambda: WeightDialog(sale, "Bananas Cavendish from Ecuador, loose", "g",
                                          app.settings.measure)
+    yield "staff", lambda: StaffDialog(w, user)
+    yield "pin", lambda: PinDialog(w, "Change my PIN (manager)", ask_current=True)
     yield "approval", lambda: ApprovalDialog(
         w, "paid_out", "a paid out of more than 50.00 needs a manager's approval", ["manager"])
 
@@ -261,7 +264,7 @@ def test_every_numeric_field_has_a_keypad(qtbot, signed_in: MainWindow) -> None:
     w = signed_in
     numeric = {"override", "amount", "quantity", "paid in", "cash count", "discount",
                "first manager", "tender", "new product", "purchase order", "adjust", "reorder",
-               "weight", "approval"}
+               "weight", "approval", "pin"}
     for name, make in dialogs(w):
         if name not in numeric:
             continue

@@ -27,13 +27,13 @@ from pos_terminal.domain.users import Role, check_pin_format
 from pos_terminal.errors import InputError, PosError
 from pos_terminal.services.users import StaffMember, User
 from pos_terminal.ui.dialogs import ChoiceDialog, ErrorLabel, _buttons, title_label
-from pos_terminal.ui.widgets import FunctionButton, MessageBar
+from pos_terminal.ui.widgets import Dialog, FunctionButton, KeyGroup, Keypad, MessageBar
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
 
 
-class PinDialog(QDialog):
+class PinDialog(Dialog):
     """A new PIN typed twice (and the current one first when it is the user's own)."""
 
     def __init__(self, parent: QWidget, title: str, ask_current: bool) -> None:
@@ -52,6 +52,8 @@ class PinDialog(QDialog):
             self.current.hide()
         form.addRow("New PIN (4-8 digits)", self.new)
         form.addRow("New PIN again", self.again)
+        self.keypad = Keypad(self, separator=False)  # touch: the PINs
+        form.addRow(self.keypad)
         self.error = ErrorLabel(self)
         form.addRow(self.error)
         form.addRow(_buttons(self, "Save"))
@@ -69,7 +71,7 @@ class PinDialog(QDialog):
         super().accept()
 
 
-class StaffDialog(QDialog):
+class StaffDialog(Dialog):
     def __init__(self, window: MainWindow, user: User) -> None:
         super().__init__(window)
         self.window_ = window
@@ -92,8 +94,10 @@ class StaffDialog(QDialog):
                                "danger"),
             ]
         self.buttons.append(FunctionButton("Esc", "Close", self.reject, self))
+        group = KeyGroup()  # one text size: the keys fit an 800 px screen
         for b in self.buttons:
-            keys.addWidget(b)
+            group.add(b)
+            keys.addWidget(b, 1)
         lay.addLayout(keys)
         self.list.setVisible(self.manager)
         self.members: list[StaffMember] = []
