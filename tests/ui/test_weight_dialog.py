@@ -110,6 +110,7 @@ def test_enter_takes_the_stable_reading(qtbot, parent: QWidget, scale: ScaleEmul
     assert d.isVisible() and "overloaded" in d.error.text()
     scale.set("stable", 1500)
     qtbot.waitUntil(lambda: d.scale_label.text() == "1,500 kg")
+    assert not d.error.isVisible()  # the scale's reason is gone with it
     qtbot.keyClick(d.field, Qt.Key.Key_Return)
     assert (d.result(), d.value, d.source) == (WeightDialog.DialogCode.Accepted, 1500, "scale")
 

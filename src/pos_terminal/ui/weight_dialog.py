@@ -44,6 +44,7 @@ class WeightDialog(Dialog):
         self.bridge = bridge if bridge is not None and getattr(bridge, "scale_attached",
                                                                False) else None
         self.reading: Any = None
+        self._scale_refused = False  # the error shown is the scale's (moving, overloaded…)
         self.scale_label = QLabel("", self)
         self.scale_label.setWordWrap(True)
         set_role(self.scale_label, "title")
@@ -92,6 +93,9 @@ class WeightDialog(Dialog):
             return
         self.scale_label.setText(reading.message(self._weight))
         set_role(self.scale_label, "title" if reading.usable else "muted")
+        if reading.usable and self._scale_refused:  # the scale's reason no longer holds
+            self._scale_refused = False
+            self.error.hide()
         self.adjustSize()
 
     def _catch_up(self) -> None:
@@ -127,6 +131,7 @@ class WeightDialog(Dialog):
             if r is None or not r.usable:
                 why = r.message(self._weight) if r is not None else "no reading from the scale"
                 self._refuse(f"{why}; or type the {MEASURES[self.unit].kind}")
+                self._scale_refused = True
                 return
             self.value = int(r.grams)
             self.source = "scale"
@@ -138,6 +143,7 @@ class WeightDialog(Dialog):
         super().accept()
 
     def _refuse(self, text: str) -> None:
+        self._scale_refused = False
         self.error.show_error(text)
         self.adjustSize()  # the message's lines must not push the buttons out of sight
         self.field.selectAll()
