@@ -3,7 +3,8 @@
 1920×1080, a cashier works a small screen by keys alone, the on-screen keypad signs in, sets a
 quantity and takes cash, and the status bar's backlog follows every sale at once.
 
-The window's size is set as the screen would set it (``resize`` on the GUI thread: the
+Every key is a QTest keyClick sent to the focused widget and every scan a burst of them
+(tests/ui/scenario.py). The window's size is set as the screen would set it (``resize`` on the GUI thread: the
 environment, not the cashier's input); everything the cashier does is a key, a scan or a tap.
 ``POS_SCREENSHOTS=docs/screenshots`` saves the sale at each size (scripts/screenshots.sh).
 """

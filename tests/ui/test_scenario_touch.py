@@ -1,7 +1,8 @@
 """Touch at the till in a store that writes decimals with a comma (``[store] locale =
 "de_DE"``): the keypad's separator key is the store's, a weight and a quantity typed by taps
 on the returns screen, a price typed as the store writes it, and the F-key buttons tapped
-instead of pressed (tests/ui/scenario.py: taps are mouse clicks posted like keys)."""
+instead of pressed (tests/ui/scenario.py: taps are mouse clicks posted like the keys, which
+are QTest keyClick events on the focused widget)."""
 
 from __future__ import annotations
 
