@@ -4,8 +4,9 @@
 quantity and takes cash, and the status bar's backlog follows every sale at once.
 
 Every key is a QTest keyClick sent to the focused widget and every scan a burst of them
-(tests/ui/scenario.py). The window's size is set as the screen would set it (``resize`` on the GUI thread: the
-environment, not the cashier's input); everything the cashier does is a key, a scan or a tap.
+(tests/ui/scenario.py). The window's size is set as the screen would set it (``resize`` on the
+GUI thread: the environment, not the cashier's input); everything the cashier does is a key, a
+scan or a tap.
 ``POS_SCREENSHOTS=docs/screenshots`` saves the sale at each size (scripts/screenshots.sh).
 """
 
@@ -200,13 +201,18 @@ def test_touch_sign_in_quantity_and_cash(till: Till) -> None:
 
 def test_the_backlog_follows_each_sale_at_once(till: Till) -> None:
     """The status bar counts events waiting for the central as ``pos-terminal sync --status``
-    does, right after each sale (no waiting for a timer)."""
+    does, right after each sale (no waiting for a timer), also while the sync worker is offline
+    and backing off (it does not look at the outbox then)."""
+    from pos_terminal.sync.status import SyncStatus
+
     def body(t: Driver) -> None:
         w = t.w
         t.sign_in("cashier", "1111")
         t.open_shift()
         code = everyday_code(t)
-        for _ in range(2):
+        for worker in (None, "offline"):
+            if worker is not None:  # the worker said so from its thread, then went quiet
+                w.bridge.on_sync_status(SyncStatus(worker, False, 0, None, 0, None, "no route"))
             t.scan(code)
             t.key(Qt.Key.Key_F12)
             t.wait_modal(TenderDialog)
@@ -215,8 +221,9 @@ def test_the_backlog_follows_each_sale_at_once(till: Till) -> None:
             t.wait(lambda: w.sale.change_label.text().startswith("Change"), "the sale done")
             pending = w.app.sync.figures().pending  # what sync --status reads
             assert pending > 0
-            t.wait(lambda p=pending: f"sync: {p} pending" in w.sync_label.text(),
-                   f"{pending} pending in the status bar", timeout=2)
+            head = f"sync: {worker}, " if worker else "sync: "
+            t.wait(lambda p=pending, h=head: w.sync_label.text().startswith(f"{h}{p} pending"),
+                   f"{head}{pending} pending in the status bar", timeout=2)
             t.key(Qt.Key.Key_Return)  # next customer
 
     till.run(body)

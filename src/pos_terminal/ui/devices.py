@@ -36,12 +36,11 @@ class Devices:
         window.job_queued.connect(self.printer.notify)
         window.printer_label.setText(f"printer: {self.printer.state}")
         self.printer.start()
-        # The outbox worker, when this register was provisioned; its status line replaces the
-        # window's own backlog count in the status bar.
+        # The outbox worker, when this register was provisioned: its state heads the status
+        # bar's sync field (the window reads the backlog again after every commit).
         self.sync = build_worker(app.ctx, app.paths, window.bridge.on_sync_state,
                                  on_status=window.bridge.on_sync_status)
         if self.sync is not None:
-            window.sync_managed = True
             window.sale.sale_done.connect(lambda _r: self.sync and self.sync.notify())
             self.sync.start()
         self.wedge: WedgeFilter | None = None

@@ -61,8 +61,11 @@ class MainWindow(QMainWindow):
         self.bridge = bridge or DeviceBridge(self)
         self.user: User | None = None
         self.training = False
-        self.sync_managed = False  # a sync worker reports the sync state itself
         self.setWindowTitle(f"pos-terminal — {app.settings.store_name} {app.settings.terminal}")
+        # The theme's text size for the size the window will have on screen, set before the
+        # screens are built so that they are styled once (resizeEvent restyles on a change).
+        self.text_px = 0
+        self.restyle(self._screen_size())
         self.stack = QStackedWidget(self)
         self.setCentralWidget(self.stack)
         # The screen decides the window's size, not its content: the content restyles itself
@@ -91,7 +94,6 @@ class MainWindow(QMainWindow):
         self.sale.sale_done.connect(lambda _r: self.job_queued.emit())
         self.returns.refunded.connect(self.job_queued.emit)
         self.returns.done.connect(self._show_sale)
-        self.text_px = 0  # the theme's text size, set for the window's size (resizeEvent)
         self.quitting = False  # kiosk: a manager chose to quit
         self._sync_status: SyncStatus | None = None  # the sync worker's last word
         self._status_bar()
@@ -202,6 +204,15 @@ class MainWindow(QMainWindow):
         else:
             self.setGeometry(screen.geometry())
             self.showFullScreen()
+
+    def _screen_size(self) -> QSize:
+        """The size ``show_on_screen`` will give the window."""
+        ws = self.app.display.window
+        screen = QGuiApplication.primaryScreen()
+        if ws.mode == "windowed" or screen is None:
+            return QSize(*ws.size)
+        return (screen.availableGeometry() if ws.mode == "maximized" else screen.geometry()
+                ).size()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.restyle(event.size())
