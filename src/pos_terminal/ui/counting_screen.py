@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QRadioButton,
@@ -43,7 +44,7 @@ from pos_terminal.ui.dialogs import (
     title_label,
 )
 from pos_terminal.ui.screens import ScanScreen, pick_table
-from pos_terminal.ui.widgets import Dialog, set_role
+from pos_terminal.ui.widgets import Dialog, Keypad, set_role
 
 if TYPE_CHECKING:
     from pos_terminal.ui.main_window import MainWindow
@@ -60,7 +61,11 @@ class StartCountDialog(Dialog):
     def __init__(self, parent: QWidget, departments: list[str], manager: bool) -> None:
         super().__init__(parent)
         self.setWindowTitle("New stock count")
-        form = QFormLayout(self)
+        outer = QHBoxLayout(self)  # the form, and the keypad beside it (a short screen)
+        form = QFormLayout()
+        outer.addLayout(form, 3)
+        self.keypad = Keypad(self, separator=False)  # touch: the sample size, shelf codes
+        outer.addWidget(self.keypad, 2, Qt.AlignmentFlag.AlignBottom)
         form.addRow(title_label("New stock count", self))
         self.kind = QComboBox(self)
         for text, value in (("A department", "department"), ("A shelf list", "shelf"),

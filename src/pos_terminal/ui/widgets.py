@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScroller,
     QSizePolicy,
@@ -370,13 +371,14 @@ def store_separator(widget: QWidget) -> str:
 
 
 def _typing_target(keypad: QWidget, fallback: QWidget | None) -> QWidget | None:
-    """The field the keypad types into: the focused text field or spin box of the keypad's
-    window, else ``fallback``."""
+    """The field the keypad types into: the focused text field, spin box or editable text box
+    of the keypad's window, else ``fallback``."""
     w = QApplication.focusWidget()
     if isinstance(w, QLineEdit) and isinstance(w.parentWidget(), QAbstractSpinBox):
         w = w.parentWidget()  # the spin box's own line edit: type into the spin box
-    if (isinstance(w, QLineEdit | QAbstractSpinBox) and w.window() is keypad.window()
-            and w.isEnabled()):
+    if (isinstance(w, QLineEdit | QAbstractSpinBox | QPlainTextEdit)
+            and w.window() is keypad.window() and w.isEnabled()
+            and not (isinstance(w, QPlainTextEdit) and w.isReadOnly())):
         return w
     return fallback
 
