@@ -538,6 +538,24 @@ def test_removing_an_item_never_raises_the_total(
     assert q.total <= p.total
 
 
+def test_one_product_at_five_unit_prices_is_still_priced_exactly() -> None:
+    """Found by the removal property: 13 units of one product at five unit prices (labels
+    reduced to clear) under a 4-for-1 and a three-slot bundle need ~5,600 search steps, past the
+    old budget of 5,000, and the greedy price (0.06) was worse than the best (0.04)."""
+    e = EngineLine
+    lines = [e(1, 1, "S1", "A", 2, 1, "each", 1), e(2, 1, "S1", "A", 3, 2, "each", 1),
+             e(3, 1, "S1", "A", 1, 0, "each", 1), e(4, 1, "S1", "A", 3, 3, "each", 1),
+             e(5, 1, "S1", "A", 3, 5, "each", 1), e(6, 1, "S1", "A", 1, 0, "each", 1)]
+    always = Window(None, None, None, None, None)
+    promos: list[Promotion] = [
+        MultiBuy("p0", "p0", Match.of(1, 2, 3), 4, 1, None, always),
+        Bundle("p1", "p1", (Match.of(1), Match.of(1), Match.of(1, 2, 3)), 1, always)]
+    p = priced(lines, promos, FRI)
+    assert p.exact and p.total == 4
+    fewer = priced(lines[1:], promos, FRI)  # the removal the property tried
+    assert fewer.exact and fewer.total <= p.total
+
+
 def test_a_cart_of_ties_is_still_priced_exactly() -> None:
     """Found by the removal property: cheap units under three overlapping deals outgrew the old
     search budget (1,500 steps), so the price was greedy and not provably the best."""

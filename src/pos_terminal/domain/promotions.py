@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 PPM = 1_000_000
-DEFAULT_BUDGET = 5_000  # search steps per independent part of the cart (~3 µs each)
+DEFAULT_BUDGET = 20_000  # search steps per independent part of the cart (~3 µs each)
 MAX_SEARCH_UNITS = 200  # parts with more units than this are priced greedily
 CACHE_PARTS = 4096  # remembered part solutions per index
 
