@@ -100,6 +100,12 @@ def test_a_refusal_is_an_input_error_that_says_what_was_typed() -> None:
         parse_measure("1,235", "g", DOT)
 
 
+def test_the_line_limit_is_the_carts() -> None:
+    from pos_terminal.domain import cart
+
+    assert MAX_MEASURED == cart.MAX_MEASURED
+
+
 def test_pieces_are_not_a_measure() -> None:
     with pytest.raises(QuantityError):
         parse_measure("1", "each", DOT)
