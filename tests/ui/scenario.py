@@ -45,7 +45,7 @@ from pos_terminal.ui.main_window import MainWindow
 T = TypeVar("T")
 
 TYPING_GAP_S = 0.075  # a brisk person: well above the wedge's 50 ms burst limit
-DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = 30.0  # generous for a busy CI machine; a passing test never waits it out
 
 
 class ScenarioError(AssertionError):
@@ -311,7 +311,7 @@ class Till:
         self.qtbot = qtbot
         self.invoker = _Invoker()
 
-    def run(self, body: Callable[[Driver], None], timeout: float = 120.0) -> None:
+    def run(self, body: Callable[[Driver], None], timeout: float = 280.0) -> None:
         driver = Driver(self.w, self.invoker)
         failure: list[BaseException] = []
 
