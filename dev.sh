@@ -23,7 +23,8 @@ apt_install() {  # Debian/Ubuntu packages, when we may install them
 setup() {
   need_python
   local stamp="$VENV/.installed" want
-  want=$( (cat pyproject.toml; "$PY" -V) | sha256sum | cut -c1-16)
+  want=$( (cat pyproject.toml protocol/pyproject.toml central/pyproject.toml; "$PY" -V) |
+         sha256sum | cut -c1-16)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   if ! "$PY" -m venv --help >/dev/null 2>&1 || ! "$PY" -c 'import ensurepip' 2>/dev/null; then
     ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
@@ -32,7 +33,8 @@ setup() {
   fi
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[dev,central,build]"
+  # three distributions, one command: the protocol both sides share, the central, the register
+  "$VENV/bin/python" -m pip install -q -e ./protocol -e ./central -e ".[dev,build]"
   echo "$want" > "$stamp"
 }
 
@@ -47,7 +49,7 @@ case "${1:-}" in
     shift
     command -v chromium >/dev/null || apt_install --no-install-recommends chromium fonts-liberation ||
       echo "dev.sh: no chromium; the dashboard's browser tests will be skipped" >&2
-    "$VENV/bin/ruff" check src tests bench packaging
+    "$VENV/bin/ruff" check src protocol central tests bench packaging
     QT_QPA_PLATFORM=offscreen exec "$VENV/bin/python" -m pytest "$@"
     ;;
   setup)

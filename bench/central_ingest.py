@@ -46,7 +46,7 @@ from pos_central import jsonio
 from pos_central.db.migrate import open_database
 from pos_central.services import accounts, ingest
 from pos_central.testing import pg_database
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 PRODUCTS = 2000
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import figure, percentile
+from pos_protocol.gtin import with_check_digit
 from pos_terminal import config
 from pos_terminal.bootstrap import App, init_register
 from pos_terminal.domain.cart import Cart, Item
-from pos_terminal.domain.gtin import with_check_digit
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.services import demo
 from pos_terminal.services.catalog import resolve

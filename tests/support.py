@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -11,6 +12,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pos_central.testing import CentralHandle
+
+ROOT = Path(__file__).resolve().parents[1]
+# The three distributions' sources (register, protocol, central), for a child process's
+# PYTHONPATH: a test's own checkout first, whatever the virtualenv has installed.
+SOURCES = os.pathsep.join(str(ROOT / d) for d in ("src", "protocol/src", "central/src"))
 
 
 @dataclass

@@ -154,7 +154,7 @@ def effective(paths: config.Paths) -> tuple[config.RawConfig, list[dict[str, Any
 
 
 def _cash_increment(raw: dict[str, Any]) -> int | None:
-    from pos_terminal.domain.money import Currency
+    from pos_protocol.money import Currency
     from pos_terminal.errors import InputError
 
     store = raw.get("store")

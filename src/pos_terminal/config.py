@@ -38,8 +38,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.measure import MeasureFormat
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tax import TaxClass, TaxMode, TaxRounding
 from pos_terminal.errors import ConfigError, InputError
 

@@ -12,29 +12,21 @@
     ├── ConfigError           a config file or value is wrong: names the file, key and expectation
     └── StorageError          the database could not be used (full disk, locked, corrupt)
 
-Third-party exceptions are translated into these at the boundary (db/, hardware/, sync/).
+``PosError``, ``InputError`` and ``BarcodeError`` are the protocol package's (``pos_protocol``),
+shared with the central. Third-party exceptions are translated into these at the boundary (db/,
+hardware/, sync/).
 """
 
 from __future__ import annotations
 
+# The bases come from the protocol package, which the central shares: money, barcodes and the
+# catalog CSV reader raise them on both sides. They are part of this tree, so listed here.
+from pos_protocol import BarcodeError, InputError, PosError
 
-class PosError(Exception):
-    """Base of every error the project raises on purpose."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class InputError(PosError):
-    pass
-
-
-class BarcodeError(InputError):
-    pass
+__all__ = [
+    "ApprovalRequired", "AuthError", "BarcodeError", "ConfigError", "InputError", "NotFoundError",
+    "PaymentError", "PosError", "QuantityError", "RuleError", "StorageError",
+]
 
 
 class QuantityError(InputError):

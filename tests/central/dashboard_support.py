@@ -29,7 +29,7 @@ from sqlalchemy import update
 from pos_central.dashboard.auth import create_user
 from pos_central.db import tables as t
 from pos_central.testing import CentralHandle
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

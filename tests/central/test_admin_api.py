@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from central_helpers import World, client, event, sale
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 def test_store_and_enrollment_code_through_the_api(world: World) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from central_helpers import CATALOG, World
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 def test_full_then_incremental_pull(world: World) -> None:

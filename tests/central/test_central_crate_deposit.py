@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from central_helpers import World
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 CRATE_FILE = {
     "deposits": [{"code": "PET25", "name": "Deposit PET", "amount": 25},

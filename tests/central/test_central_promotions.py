@@ -8,9 +8,9 @@ from pathlib import Path
 from central_helpers import World
 
 from pos_central.cli import main as central_main
+from pos_protocol import wire
 from pos_terminal.bootstrap import App
 from pos_terminal.services.sale_session import SaleSession
-from pos_terminal.sync import wire
 
 RULES = {
     "promotions": [

@@ -12,7 +12,7 @@ from central_helpers import World, counts, event, movement
 from dashboard_support import CATALOG as CATALOG_WITH_LEVELS
 
 from pos_central.services import purchasing
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 WHEN = "2026-11-24T10:00:00.000Z"
 

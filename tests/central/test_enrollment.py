@@ -9,7 +9,7 @@ from central_helpers import client, counts, enroll, sale
 
 from pos_central.services import accounts
 from pos_central.testing import CentralHandle
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import uuid
 import httpx
 from central_helpers import World, counts, event, movement, sale
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 def test_batch_is_stored_and_moves_on_hand(world: World) -> None:

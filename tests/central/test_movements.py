@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from central_helpers import World, event, movement, sale
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 def test_siblings_only_and_cursor(world: World) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from central_helpers import World, client, counts, enroll, sale
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 @pytest.fixture

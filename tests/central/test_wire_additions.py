@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 WHEN = "2026-11-24T10:00:00.5Z"
 

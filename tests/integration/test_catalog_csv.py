@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pos_protocol.gtin import with_check_digit
 from pos_terminal import cli
-from pos_terminal.domain.gtin import with_check_digit
 
 HEADER = "sku,name,tax_class,price"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from pos_protocol.gtin import with_check_digit
 from pos_terminal.bootstrap import App
 from pos_terminal.db.uow import transaction
 from pos_terminal.domain.cart import Cart
-from pos_terminal.domain.gtin import with_check_digit
 from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.services import catalog as catalog_service
 

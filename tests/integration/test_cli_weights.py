@@ -119,7 +119,7 @@ def test_a_scale_label_needs_no_weight(data_dir: Path, capsys: pytest.CaptureFix
     """A weight-embedded label carries the weight: sold as the label says, no xQTY needed."""
     from biip.checksums import gs1_price_weight_check_digit
 
-    from pos_terminal.domain.gtin import check_digit
+    from pos_protocol.gtin import check_digit
 
     def with_check(body: str) -> str:
         return body + str(check_digit(body))

@@ -17,6 +17,8 @@ from pos_terminal import cli, config
 from pos_terminal.bootstrap import open_register
 from pos_terminal.errors import ConfigError
 
+from support import SOURCES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -194,7 +196,7 @@ def test_the_store_build_refuses_a_typo_with_its_line(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), str(store),
                         "--out", str(tmp_path / "out"), "--work", str(tmp_path / "w")],
                        capture_output=True, text=True, timeout=120, check=False,
-                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                       env={**os.environ, "PYTHONPATH": SOURCES})
     assert r.returncode != 0
     assert f"{store}:4: curency: unknown key in [store]; did you mean currency?" in r.stderr
     assert not (tmp_path / "out").exists()
@@ -206,7 +208,7 @@ def test_the_window_shows_the_refusal_and_exits(data_dir: Path) -> None:
     n = typo(cfg, "tax_mode", "tax_mdoe")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POS_TERMINAL")}
     env.update(QT_QPA_PLATFORM="offscreen", POS_TERMINAL_SITE_CONFIG="",
-               POS_TERMINAL_QUIT_AFTER_MS="200", PYTHONPATH=str(ROOT / "src"))
+               POS_TERMINAL_QUIT_AFTER_MS="200", PYTHONPATH=SOURCES)
     r = subprocess.run([sys.executable, "-m", "pos_terminal", "--data-dir", str(data_dir)],
                        capture_output=True, text=True, timeout=60, env=env, check=False)
     assert r.returncode == 1

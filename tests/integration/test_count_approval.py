@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from pos_protocol import wire
 from pos_terminal.bootstrap import App
 from pos_terminal.clock import utc_now
 from pos_terminal.db import ledger
@@ -15,7 +16,6 @@ from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.errors import AuthError
 from pos_terminal.services.counting import CountingService, Threshold
 from pos_terminal.services.reports import Period
-from pos_terminal.sync import wire
 
 CASHIER, MANAGER = 2, 3
 

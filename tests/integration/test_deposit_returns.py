@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 from test_retail_rules import CASH, CRISPS, WATER, WATER_6, rules, session
 
+from pos_protocol import wire
 from pos_terminal.bootstrap import App
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.receipt import to_text
 from pos_terminal.domain.tenders import Tender, TenderKind
-from pos_terminal.sync import wire
 
 CAN = {"code": "CAN", "name": "Deposit can", "amount": 25}
 CRATE = {"code": "CRATE", "name": "Deposit crate", "amount": 150}

@@ -16,10 +16,10 @@ from typing import IO
 import pytest
 from biip.checksums import gs1_price_weight_check_digit as pw_check
 
+from pos_protocol.gtin import with_check_digit
 from pos_terminal.bootstrap import App
 from pos_terminal.cli import main
 from pos_terminal.domain.cart import Cart
-from pos_terminal.domain.gtin import with_check_digit
 from pos_terminal.domain.scan import BarcodeRules, RcnRule, interpret_scan
 from pos_terminal.errors import BarcodeError, NotFoundError
 from pos_terminal.services.catalog import resolve, resolve_scan

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from pos_protocol import wire
 from pos_terminal.bootstrap import App, open_register
 from pos_terminal.domain.users import Role
 from pos_terminal.errors import AuthError, InputError, NotFoundError, QuantityError, RuleError
 from pos_terminal.services.users import User
-from pos_terminal.sync import wire
 
 WATER, WATER_6 = "4037674097186", "24037674097180"  # 100001, and its pack of six
 BIG_WATER = "4037674055889"  # 100002

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from pos_protocol import wire
 from pos_terminal.bootstrap import App
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.receipt import to_text
@@ -14,7 +15,6 @@ from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import ConfigError, PaymentError, QuantityError, RuleError
 from pos_terminal.services.retail import deposit_tax
 from pos_terminal.services.sale_session import SaleSession
-from pos_terminal.sync import wire
 
 CASH = [Tender(TenderKind.CASH)]
 WATER = "4037674097186"  # Still Mineral Water 0.5 l, 0.59, Beverages

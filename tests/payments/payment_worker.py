@@ -20,9 +20,10 @@ WORKER = Path(__file__).resolve()
 
 
 def start(data_dir: Path, code: str, kill_at: str) -> subprocess.Popen[bytes]:
+    from support import SOURCES  # the parent's (tests/ is on its path, not the child's)
+
     env = dict(os.environ)
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = SOURCES + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.Popen([sys.executable, str(WORKER), str(data_dir), code, kill_at],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=env)

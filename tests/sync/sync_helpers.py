@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 # the CLI in process, importable from here as before
 from support import ok as ok

@@ -20,8 +20,8 @@ from sync_helpers import CRISPS, SKU, WATER, Registers, make_register, ok, outbo
 from pos_central.db import tables as ct
 from pos_central.services import purchasing, transfers
 from pos_central.testing import CentralHandle
+from pos_protocol import wire
 from pos_terminal.bootstrap import open_register
-from pos_terminal.sync import wire
 
 
 def provision(central: CentralHandle, d: Path, store: str, register: str) -> None:

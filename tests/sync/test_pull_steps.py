@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sync_helpers import FakeCentral
 
+from pos_protocol import wire
 from pos_terminal.bootstrap import App
 from pos_terminal.services.sync import SyncService
-from pos_terminal.sync import wire
 from pos_terminal.sync.client import CentralClient
 from pos_terminal.sync.errors import CentralServerError
 from pos_terminal.sync.worker import Syncer

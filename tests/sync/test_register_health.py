@@ -17,9 +17,9 @@ from sync_helpers import WATER, Registers, ok, outbox_ids
 from pos_central.dashboard.auth import create_user
 from pos_central.errors import CentralError
 from pos_central.testing import CentralHandle
+from pos_protocol import wire
 from pos_terminal.bootstrap import open_register
 from pos_terminal.services.sync import SyncService
-from pos_terminal.sync import wire
 from pos_terminal.sync.client import CentralClient
 from pos_terminal.sync.settings import load_central
 from pos_terminal.sync.worker import Syncer

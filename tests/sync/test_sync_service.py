@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sync_helpers import product_json, sibling_json
 
+from pos_protocol import wire
 from pos_terminal.bootstrap import App
 from pos_terminal.db import ledger, migrate
 from pos_terminal.db import tables as t
@@ -20,7 +21,6 @@ from pos_terminal.domain.tenders import Tender, TenderKind
 from pos_terminal.errors import StorageError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.sync import SyncService
-from pos_terminal.sync import wire
 
 
 def sell(app: App, code: str, qty: int = 1, training: bool = False) -> str:

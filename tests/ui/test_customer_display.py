@@ -14,9 +14,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QWidget
 from test_shift_flow import codes, open_shift, scan, sign_in
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.cart import Cart, Deposit, Item
 from pos_terminal.domain.customer_display import Mode, sale_view
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.promotions import Match, MultiBuy, PromotionIndex
 from pos_terminal.domain.tax import TaxMode, TaxRounding
 from pos_terminal.hardware.display_settings import (

@@ -6,8 +6,8 @@ import sqlite3
 
 from test_shift_flow import open_shift, sign_in
 
+from pos_protocol import wire
 from pos_terminal.domain.tenders import Tender, TenderKind
-from pos_terminal.sync import wire
 from pos_terminal.ui.empties import EmptiesDialog
 from pos_terminal.ui.main_window import MainWindow
 

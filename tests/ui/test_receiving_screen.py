@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from test_shift_flow import open_shift, sign_in
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 from pos_terminal.ui.dialogs import AmountDialog, ChoiceDialog, TextDialog
 from pos_terminal.ui.main_window import MainWindow
 from pos_terminal.ui.receiving_dialogs import NewProductDialog, PoDraftDialog

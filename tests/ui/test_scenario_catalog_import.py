@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 from test_scenario_shift import everyday_code
 
-from pos_terminal.domain.gtin import with_check_digit
+from pos_protocol.gtin import with_check_digit
 from pos_terminal.services import catalog as catalog_service
 from pos_terminal.ui.dialogs import ChoiceDialog
 from pos_terminal.ui.tender import TenderDialog

@@ -9,7 +9,7 @@ import uuid
 from PySide6.QtCore import Qt
 from test_shift_flow import codes, db, open_shift, sign_in
 
-from pos_terminal.sync import wire
+from pos_protocol import wire
 from pos_terminal.ui.main_window import MainWindow
 
 from ui_support import pick_choice, shot

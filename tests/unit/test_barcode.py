@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pos_terminal.domain.barcode import interpret, normalise
-from pos_terminal.domain.gtin import with_check_digit
+from pos_protocol.barcode import interpret, normalise
+from pos_protocol.gtin import with_check_digit
 from pos_terminal.errors import BarcodeError
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.cart import Cart, Deposit, Item
 from pos_terminal.domain.customer_display import (
     DisplayModel,
@@ -17,7 +18,6 @@ from pos_terminal.domain.customer_display import (
     sale_view,
     wrap2,
 )
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.promotions import Match, MultiBuy, PromotionIndex
 from pos_terminal.domain.tax import TaxMode, TaxRounding
 from pos_terminal.domain.tenders import Tender, TenderKind, settle

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos_terminal.domain.money import (
+from pos_protocol.money import (
     Currency,
     allocate,
     format_amount,

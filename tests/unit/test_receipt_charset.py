@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_receipt_render import STORE, sale
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.charset import ascii_only, closest_plain, codec_printer, for_device
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.receipt import (
     DepositRow,
     PaymentRow,

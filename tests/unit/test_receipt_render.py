@@ -7,7 +7,7 @@ from datetime import UTC
 
 import pytest
 
-from pos_terminal.domain.money import Currency
+from pos_protocol.money import Currency
 from pos_terminal.domain.receipt import (
     COPY_BANNER,
     TRAINING_BANNER,

@@ -9,8 +9,8 @@ from biip.checksums import gs1_price_weight_check_digit as pw_check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos_terminal.domain.barcode import normalise
-from pos_terminal.domain.gtin import with_check_digit
+from pos_protocol.barcode import normalise
+from pos_protocol.gtin import with_check_digit
 from pos_terminal.domain.scan import (
     GS,
     AimMode,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from pos_protocol.money import Currency
 from pos_terminal.config import settings_from
 from pos_terminal.domain.measure import MeasureFormat, parse_measure
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.receipt import SaleLine, SaleReceipt, StoreHeader, render_sale, to_text
 from pos_terminal.domain.tax import TaxMode
 from pos_terminal.errors import ConfigError

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pos_terminal.domain.money import Currency
+from pos_protocol.money import Currency
 from pos_terminal.domain.tenders import (
     Tender,
     TenderKind,

@@ -30,7 +30,7 @@ from pos_central.dashboard import mount as mount_dashboard
 from pos_central.errors import BadInput, CentralError, TooLarge, Unsupported, plain_fields
 from pos_central.services import accounts, catalog, counts, ingest, retail, stock
 from pos_central.services.accounts import AdminAuth, Principal, RegisterAuth
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 log = logging.getLogger("pos_central")
 P = wire.API_PREFIX

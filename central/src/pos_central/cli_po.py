@@ -59,8 +59,8 @@ def add_parser(sub: Any, db: argparse.ArgumentParser) -> None:
 
 def _lines(engine: Any, store: str, texts: list[str]) -> list[tuple[str, int, int | None]]:
     from pos_central.dashboard.queries import stores
-    from pos_terminal.domain.money import Currency
-    from pos_terminal.errors import InputError
+    from pos_protocol import InputError
+    from pos_protocol.money import Currency
 
     currency = next((cur for c, _, cur in stores(engine) if c == store), "EUR")
     out = []

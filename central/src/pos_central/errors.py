@@ -70,7 +70,7 @@ class StorageError(CentralError):
 def plain_fields(items: Iterable[tuple[Any, Any]]) -> None:
     """Refuse (BadInput, naming it) a parameter or form field whose name or value no database
     can be queried with (a NUL character): ``items`` are (name, value) pairs."""
-    from pos_terminal.sync.wire import text_problem
+    from pos_protocol.wire import text_problem
 
     for key, value in items:
         for text in (key, value):

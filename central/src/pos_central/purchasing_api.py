@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from pos_central.api import Adm, Reg, _json, _object, _read
 from pos_central.errors import BadInput
 from pos_central.services import purchasing
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 P = wire.API_PREFIX
 StoreQ = Annotated[str | None, Query(max_length=16)]

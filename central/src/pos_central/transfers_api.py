@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from pos_central.api import Adm, Reg
 from pos_central.services import transfers
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 P = wire.API_PREFIX
 StoreQ = Annotated[str | None, Query(max_length=16)]

@@ -14,8 +14,8 @@ from biip import ParseError
 from biip.gtin import Gtin
 from biip.upc import Upc
 
-from pos_terminal.domain.gtin import check_digit
-from pos_terminal.errors import BarcodeError
+from pos_protocol import BarcodeError
+from pos_protocol.gtin import check_digit
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")

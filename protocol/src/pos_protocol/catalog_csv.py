@@ -38,9 +38,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pos_terminal.domain.barcode import normalise, strip_code
-from pos_terminal.domain.money import EXPONENTS, SYMBOLS, Currency
-from pos_terminal.errors import InputError
+from pos_protocol import InputError
+from pos_protocol.barcode import normalise, strip_code
+from pos_protocol.money import EXPONENTS, SYMBOLS, Currency
 
 REQUIRED = ("sku", "name", "tax_class", "price")
 COLUMNS = (

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pos_terminal.errors import InputError
+from pos_protocol import InputError
 
 # ISO 4217 minor-unit exponents for the currencies a store may configure.
 EXPONENTS: dict[str, int] = {

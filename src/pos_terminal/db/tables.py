@@ -469,7 +469,7 @@ agg_shift_tender = Table(
 
 # -- retail rules: promotions, deposits, weighed goods (issue 10, migration 0008) -------------
 # Promotions and deposit types come from the central catalog; ``rule`` is the wire JSON
-# (sync/wire.PromotionRule), turned into engine objects once per catalog version.
+# (pos_protocol.wire.PromotionRule), turned into engine objects once per catalog version.
 promotions = Table(
     "promotions", metadata,
     Column("promo_id", String, primary_key=True),

@@ -82,7 +82,7 @@ def _reach(settings: Any) -> str:
 
 
 def cmd_terminal(args: argparse.Namespace) -> int:
-    from pos_terminal.domain.money import EXPONENTS, parse_amount
+    from pos_protocol.money import EXPONENTS, parse_amount
     from pos_terminal.hardware.terminal import PaymentRequest, open_terminal
 
     settings = _settings(args)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pos_terminal.domain.money import allocate, round_div
+from pos_protocol.money import allocate, round_div
 from pos_terminal.domain.promotions import EngineLine, PromotionIndex
 from pos_terminal.domain.tax import TaxLine, TaxMode, TaxRounding, line_taxes
 from pos_terminal.errors import InputError, QuantityError, RuleError

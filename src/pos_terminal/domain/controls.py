@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from pos_protocol.money import round_div
 from pos_terminal.domain.cart import Override, Totals
-from pos_terminal.domain.money import round_div
 
 # Audited actions counted on X/Z and in the overrides report, with the words people read.
 COUNTED: dict[str, str] = {

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
-from pos_terminal.domain.money import allocate, round_div
+from pos_protocol.money import allocate, round_div
 from pos_terminal.errors import InputError, QuantityError
 
 __all__ = [

@@ -36,9 +36,9 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.controls import COUNTED as CONTROL_NAMES
 from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tax import TaxMode
 
 MIN_WIDTH = 24

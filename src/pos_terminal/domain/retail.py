@@ -1,7 +1,7 @@
 """Retail rules from the catalog: promotion rules into engine objects, deposits, tare.
 
-Pure. A promotion arrives as the wire's normalised JSON (``sync/wire.parse_promotion``); SKUs
-name the products, so a rule means the same at every register whatever its local ids.
+Pure. A promotion arrives as the wire's normalised JSON (``pos_protocol.wire.parse_promotion``);
+SKUs name the products, so a rule means the same at every register whatever its local ids.
 """
 
 from __future__ import annotations

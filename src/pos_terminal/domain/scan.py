@@ -69,7 +69,7 @@ from biip.rcn import Rcn, RcnRegion, RcnUsage
 from biip.symbology import ISOSymbology
 from biip.upc import Upc
 
-from pos_terminal.domain.barcode import interpret
+from pos_protocol.barcode import interpret
 from pos_terminal.errors import BarcodeError
 
 GS = "\x1d"  # what scanners send for FNC1 inside a GS1-128 code

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pos_terminal.domain.money import allocate, round_div
+from pos_protocol.money import allocate, round_div
 
 PPM = 1_000_000
 

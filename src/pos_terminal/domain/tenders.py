@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pos_terminal.domain.money import Currency, round_to_increment
+from pos_protocol.money import Currency, round_to_increment
 from pos_terminal.errors import InputError, PaymentError
 
 

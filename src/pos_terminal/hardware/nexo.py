@@ -40,8 +40,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+from pos_protocol.money import EXPONENTS
 from pos_terminal.domain.cards import CardDetails, scrub
-from pos_terminal.domain.money import EXPONENTS
 from pos_terminal.hardware.errors import (
     TerminalError,
     TerminalProtocolError,

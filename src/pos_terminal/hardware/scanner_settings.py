@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from pos_protocol.money import Currency
 from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.scan import RCN_REGIONS, AimMode, BarcodeRules, RcnRule
 from pos_terminal.errors import ConfigError, InputError
 

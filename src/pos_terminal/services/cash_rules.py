@@ -22,8 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pos_protocol.money import Currency
 from pos_terminal.config import Paths, Section, attributed, check_keys, load_raw
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.users import Role
 from pos_terminal.errors import ConfigError, InputError
 

@@ -10,15 +10,15 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from pos_protocol import catalog_csv
+from pos_protocol.barcode import strip_code
+from pos_protocol.money import round_div
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import catalog as repo
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
-from pos_terminal.domain import catalog_csv
-from pos_terminal.domain.barcode import strip_code
 from pos_terminal.domain.cart import Item
 from pos_terminal.domain.ledger import Movement, MovementKind
-from pos_terminal.domain.money import round_div
 from pos_terminal.domain.scan import (
     DEFAULT_RULES,
     BarcodeRules,
@@ -237,7 +237,7 @@ class CatalogService:
         self, path: Path, opening_stock: bool = False, user_id: int | None = None,
         progress: Progress | None = None,
     ) -> ImportResult:
-        """Import a catalog file (``domain/catalog_csv``: encoding, delimiter and decimal
+        """Import a catalog file (``pos_protocol.catalog_csv``: encoding, delimiter and decimal
         separator found from the file): every row is checked first, and one problem imports
         nothing. Only new and changed products are written, a few hundred per transaction, so
         a sale at this register never waits long for the import."""

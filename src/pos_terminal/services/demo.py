@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 
+from pos_protocol.gtin import with_check_digit
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
-from pos_terminal.domain.gtin import with_check_digit
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.users import Role
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
 
+from pos_protocol.money import Currency
 from pos_terminal.clock import utc_now
 from pos_terminal.config import Settings
 from pos_terminal.db import tables as t
 from pos_terminal.db.fast import cursor
 from pos_terminal.db.uow import storage_error
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.open_sale import OpenSale, dumps, loads
 from pos_terminal.domain.tenders import TenderKind
 from pos_terminal.errors import NotFoundError, RuleError

@@ -255,7 +255,7 @@ class PaymentService:
         return attempt_id
 
     def _request(self, a: Attempt) -> PaymentRequest:
-        from pos_terminal.domain.money import EXPONENTS
+        from pos_protocol.money import EXPONENTS
 
         return PaymentRequest(a.amount, self.settings.currency, a.id,
                               EXPONENTS.get(self.settings.currency, 2))

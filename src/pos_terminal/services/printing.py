@@ -21,11 +21,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
+from pos_protocol.money import Currency
 from pos_terminal.clock import utc_now
 from pos_terminal.db import print_queue
 from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Override
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.receipt import (
     Charset,
     DepositRefundReceipt,

@@ -24,11 +24,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from pos_protocol import wire
+from pos_protocol.barcode import normalise, strip_code
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import catalog as repo
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
-from pos_terminal.domain.barcode import normalise, strip_code
 from pos_terminal.domain.cart import Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.receiving import CountedLine, Discrepancy, discrepancies
@@ -38,7 +39,6 @@ from pos_terminal.errors import AuthError, InputError, NotFoundError, QuantityEr
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
 from pos_terminal.services.users import User, write_audit
-from pos_terminal.sync import wire
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pos_terminal.domain.money import Currency
+from pos_protocol.money import Currency
 from pos_terminal.domain.receipt import ReportRow, ReportTable
 from pos_terminal.errors import InputError, NotFoundError
 from pos_terminal.services.reports import REPORTS, Period, ReportService, Table

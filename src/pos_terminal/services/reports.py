@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.controls import COUNTED, REPORTED, label
-from pos_terminal.domain.money import Currency
 from pos_terminal.errors import InputError, RuleError
 from pos_terminal.services.context import Context
 from pos_terminal.services.shifts import ShiftReport, ShiftService

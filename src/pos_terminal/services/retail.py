@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from pos_protocol import wire
 from pos_terminal.config import Section, check_keys
 from pos_terminal.db import tables as t
 from pos_terminal.db.counters import next_number
 from pos_terminal.domain.promotions import PromotionIndex
 from pos_terminal.domain.retail import FOLLOW_ITEM, build_index
 from pos_terminal.errors import ConfigError
-from pos_terminal.sync import wire
 
 _FINGERPRINT = "SELECT value FROM counters WHERE name = 'promotions'"
 PROMOTIONS_COUNTER = "promotions"

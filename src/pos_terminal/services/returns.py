@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from pos_protocol.money import round_div
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
@@ -32,7 +33,6 @@ from pos_terminal.db.attempts import mark_recorded
 from pos_terminal.db.counters import next_number
 from pos_terminal.domain.cart import Cart, Override, check_quantity
 from pos_terminal.domain.ledger import Movement, MovementKind
-from pos_terminal.domain.money import round_div
 from pos_terminal.domain.refunds import TenderLeft, check, plan, refund_kind
 from pos_terminal.domain.scan import DEFAULT_RULES, BarcodeRules, ScanCode, split_aim
 from pos_terminal.domain.tenders import Settlement, Tender, TenderKind, plain_text, settle

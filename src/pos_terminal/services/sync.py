@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
+from pos_protocol import wire
+from pos_protocol.barcode import normalise
 from pos_terminal.clock import utc_now
 from pos_terminal.config import Paths
 from pos_terminal.db import catalog as repo
 from pos_terminal.db import tables as t
 from pos_terminal.db.fast import cursor
-from pos_terminal.domain.barcode import normalise
 from pos_terminal.errors import BarcodeError
 from pos_terminal.services import counting
 from pos_terminal.services.context import Context
 from pos_terminal.services.retail import store_rules
-from pos_terminal.sync import wire
 from pos_terminal.sync.status import SyncFigures
 
 if TYPE_CHECKING:

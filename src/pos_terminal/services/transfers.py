@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from pos_protocol import wire
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
@@ -34,7 +35,6 @@ from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.errors import InputError, NotFoundError, QuantityError, RuleError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
-from pos_terminal.sync import wire
 
 OUT_EVENT = "stock.transferred_out"
 IN_EVENT = "stock.transferred_in"

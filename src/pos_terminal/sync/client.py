@@ -1,4 +1,4 @@
-"""The register's HTTP client for the central service (protocol v1, ``sync/wire.py``).
+"""The register's HTTP client for the central service (protocol v1, ``pos_protocol.wire``).
 
 One ``httpx.Client`` per register: ``Authorization: Bearer <token>`` on every call but
 enrollment, gzip-compressed event batches, timeouts on connect and read, certificates verified
@@ -27,8 +27,8 @@ from typing import Any
 
 import httpx
 
+from pos_protocol import wire
 from pos_terminal import __version__
-from pos_terminal.sync import wire
 from pos_terminal.sync.errors import (
     BatchRejectedError,
     BatchTooLargeError,

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pos_protocol import wire
 from pos_terminal.config import Paths, Section, line_of, unknown_key
 from pos_terminal.errors import ConfigError, InputError
-from pos_terminal.sync import wire
 
 CENTRAL_NAME = "central.toml"
 LOCK_NAME = "sync.lock"

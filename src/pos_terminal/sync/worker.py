@@ -53,10 +53,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pos_protocol import wire
 from pos_terminal.config import Paths
 from pos_terminal.errors import PosError
 from pos_terminal.sync import status as st
-from pos_terminal.sync import wire
 from pos_terminal.sync.client import GZIP_LEVEL, CentralClient
 from pos_terminal.sync.errors import (
     BatchRejectedError,

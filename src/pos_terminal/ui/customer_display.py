@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.customer_display import (
     CHANGE,
     PAID,
@@ -38,7 +39,6 @@ from pos_terminal.domain.customer_display import (
     Mode,
     pole_lines,
 )
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tenders import Tender, settle
 from pos_terminal.errors import PosError
 from pos_terminal.hardware.display_settings import DisplaySettings

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.cash import denominations
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.users import REQUIRED_ROLE, Role
 from pos_terminal.errors import InputError
 from pos_terminal.ui.widgets import Dialog, Keypad, set_role
@@ -268,7 +268,7 @@ class DiscountDialog(Dialog):
         text = self.field.text().strip().replace(" ", "")
         try:
             if text.endswith("%"):
-                from pos_terminal.domain.money import parse_amount
+                from pos_protocol.money import parse_amount
 
                 self.percent_ppm = parse_amount(text[:-1], 4)  # 12.5 % -> 125000 ppm
                 if not 0 < self.percent_ppm <= 1_000_000:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_terminal.domain.money import Currency
+from pos_protocol.money import Currency
 from pos_terminal.errors import PosError
 from pos_terminal.services.deposits import DepositRefund, DepositService, DepositTypeRow, EmptyLine
 from pos_terminal.ui.dialogs import ErrorLabel, title_label

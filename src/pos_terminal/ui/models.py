@@ -7,9 +7,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.cart import DisplayRow, PricedDeposit, PricedLine, Totals
 from pos_terminal.domain.measure import DOT, MeasureFormat, format_quantity
-from pos_terminal.domain.money import Currency
 
 Index = QModelIndex | QPersistentModelIndex
 

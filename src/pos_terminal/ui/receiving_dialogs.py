@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_terminal.domain.money import Currency
+from pos_protocol.money import Currency
 from pos_terminal.errors import InputError
 from pos_terminal.ui.dialogs import ErrorLabel, _buttons, title_label
 from pos_terminal.ui.widgets import Dialog, Keypad

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_protocol.money import Currency
 from pos_terminal.domain.cash import quick_amounts
-from pos_terminal.domain.money import Currency
 from pos_terminal.domain.tenders import (
     Tender,
     TenderKind,

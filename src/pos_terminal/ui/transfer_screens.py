@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from pos_protocol import wire
 from pos_terminal.services.transfers import Received, Transfer
-from pos_terminal.sync import wire
 from pos_terminal.ui.screens import ScanScreen, cell, pick_table
 from pos_terminal.ui.widgets import set_role
 

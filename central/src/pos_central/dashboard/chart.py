@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from pos_terminal.domain.money import format_amount
+from pos_protocol.money import format_amount
 
 # Okabe-Ito colours (told apart with colour-blindness too), dark enough on white.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#8F6A00", "#56B4E9")

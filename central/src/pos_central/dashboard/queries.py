@@ -132,8 +132,8 @@ class ProductHit:
 def search(engine: Engine, query: str) -> list[ProductHit]:
     """Products whose SKU or barcode is ``query``, or whose SKU starts with it, or whose name
     or variant contains it (any case); also a SKU only seen in movements."""
-    from pos_terminal.domain.barcode import normalise, strip_code
-    from pos_terminal.errors import BarcodeError
+    from pos_protocol import BarcodeError
+    from pos_protocol.barcode import normalise, strip_code
 
     q = (query or "").strip()[:100]
     if not q:

@@ -50,7 +50,7 @@ STATIC = {"dashboard.css": "text/css; charset=utf-8"}
 
 # -- formatting (display only) ----------------------------------------------------------------
 def money(minor: int | None, currency: str) -> str:
-    from pos_terminal.domain.money import EXPONENTS, format_amount
+    from pos_protocol.money import EXPONENTS, format_amount
 
     if minor is None:
         return "—"
@@ -308,7 +308,7 @@ def build_router(engine: Engine) -> APIRouter:
                      board=queries.transfers(engine))
 
     def sales_page(request: Request, v: auth.Viewer) -> Response:
-        from pos_terminal.domain.money import EXPONENTS
+        from pos_protocol.money import EXPONENTS
 
         try:
             days = int(request.query_params.get("days", "14"))
@@ -401,8 +401,8 @@ def build_router(engine: Engine) -> APIRouter:
 def _price_minor(engine: Engine, text: str, store: str | None) -> int:
     """A price typed by a person ("1.29") in minor units of the store's currency (the
     stores' one currency for a base price)."""
-    from pos_terminal.domain.money import Currency
-    from pos_terminal.errors import InputError
+    from pos_protocol import InputError
+    from pos_protocol.money import Currency
 
     stores = queries.stores(engine)
     if store is not None:

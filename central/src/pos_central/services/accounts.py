@@ -24,7 +24,7 @@ from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.errors import BadInput, Conflict, Forbidden, NotFound, Unauthorized
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

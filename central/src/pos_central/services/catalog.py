@@ -27,7 +27,7 @@ from pos_central.db.sql import chunks, insert
 from pos_central.errors import BadInput, Conflict, NotFound
 from pos_central.services import retail
 from pos_central.services.accounts import catalog_version, check_code
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 _FIELDS = ("name", "variant", "product_group", "department", "vendor", "tax_class", "unit",
            "price", "price_per", "cost", "reorder_point", "par_level", "min_age",
@@ -67,10 +67,9 @@ def _bump(conn: Connection, n: int) -> int:
 def import_csv(engine: Engine, data: bytes | str, currency: str | None = None) -> ImportResult:
     """Import a catalog in the register's CSV format: every row or none. ``data`` is the file
     as stored (bytes: its encoding, delimiter and decimal separator are found the way the
-    register finds them, ``domain/catalog_csv``) or text already decoded."""
-    from pos_terminal.domain import catalog_csv
-    from pos_terminal.domain.money import Currency
-    from pos_terminal.errors import InputError
+    register finds them, ``pos_protocol.catalog_csv``) or text already decoded."""
+    from pos_protocol import InputError, catalog_csv
+    from pos_protocol.money import Currency
 
     with write(engine) as conn:
         cur_code = _currency(conn, currency)
@@ -272,8 +271,8 @@ def list_proposals(engine: Engine, status: str | None = "pending") -> list[dict[
 
 def accept_proposal(engine: Engine, proposal_id: int) -> dict[str, Any]:
     """Adopt a proposed product into the catalog (a new version)."""
-    from pos_terminal.domain.barcode import normalise
-    from pos_terminal.errors import BarcodeError
+    from pos_protocol import BarcodeError
+    from pos_protocol.barcode import normalise
 
     pp, p, b = t.product_proposals, t.products, t.barcodes
     with write(engine) as conn:

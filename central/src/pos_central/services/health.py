@@ -19,7 +19,7 @@ from sqlalchemy import Connection, update
 from pos_central.clock import parse_iso
 from pos_central.db import tables as t
 from pos_central.db.sql import insert
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 MAX_SKEW_MS = 10**15  # ~31,000 years: anything beyond is a garbled clock, not a skew
 

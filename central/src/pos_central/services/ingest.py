@@ -45,7 +45,7 @@ from pos_central.db.engine import write
 from pos_central.db.sql import chunks, insert, lock_store
 from pos_central.errors import Forbidden
 from pos_central.services import purchasing, transfers
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 PROPOSED = "product.proposed"
 

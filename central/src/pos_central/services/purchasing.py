@@ -40,7 +40,7 @@ from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.db.sql import insert
 from pos_central.errors import BadInput, Conflict, Forbidden, NotFound
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 DRAFTED = "purchase_order.drafted"
 RECEIVED = "stock.received"

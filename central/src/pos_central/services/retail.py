@@ -2,7 +2,7 @@
 
 One import file (``pos-central promotions import FILE`` or ``POST /api/v1/admin/promotions``)::
 
-    {"promotions": [PromotionRule, ...],            # sync/wire.parse_promotion, docs/promotions.md
+    {"promotions": [PromotionRule, ...],            # wire.parse_promotion, docs/promotions.md
      "deposits":   [{"code", "name", "amount", "tax_class"?, "active"?}, ...],
      "products":   [{"sku", "deposit": code | null, "tare": base units | null,
                      "barcodes"?: [{"code", "deposit": code | null}]}, ...]}
@@ -31,8 +31,8 @@ from pos_central.db.engine import read, write
 from pos_central.db.sql import insert
 from pos_central.errors import BadInput
 from pos_central.services.accounts import catalog_version
-from pos_terminal.domain.barcode import normalise
-from pos_terminal.sync import wire
+from pos_protocol import wire
+from pos_protocol.barcode import normalise
 
 MAX_RULES = 50_000
 

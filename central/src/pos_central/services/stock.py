@@ -15,7 +15,7 @@ from pos_central.db import tables as t
 from pos_central.db.engine import read
 from pos_central.errors import BadInput, NotFound
 from pos_central.services.catalog import product_name
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class Stock:
 
 def resolve_sku(conn: Connection, code: str) -> tuple[str, bool]:
     """The SKU a code names: a SKU, else a barcode (any pack), else a SKU only seen in stock."""
-    from pos_terminal.domain.barcode import normalise, strip_code
-    from pos_terminal.errors import BarcodeError
+    from pos_protocol import BarcodeError
+    from pos_protocol.barcode import normalise, strip_code
 
     code = (code or "").strip()
     if not code or len(code) > 64:

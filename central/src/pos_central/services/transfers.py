@@ -30,7 +30,7 @@ from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read
 from pos_central.errors import Forbidden
-from pos_terminal.sync import wire
+from pos_protocol import wire
 
 OUT = "stock.transferred_out"
 IN = "stock.transferred_in"
