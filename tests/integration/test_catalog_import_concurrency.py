@@ -137,3 +137,26 @@ def test_opening_stock_is_posted_once_for_new_products_only(app: App) -> None:
     assert db.execute("select count(*) from outbox where type = 'stock.received' and "
                       "payload like '%opening stock%' and payload like '%\"O1\"%'"
                       ).fetchone() == (1,)
+
+
+def test_a_product_pulled_from_the_central_during_the_import_is_updated_not_doubled(
+    app: App
+) -> None:
+    """Between the comparison and the writes a catalog pull makes one of the file's new
+    products: the import writes it as a change, with the file's values."""
+    from pos_terminal.sync import wire
+
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:  # (0, total) first; then after the comparison, before any write
+            app.sync.apply_catalog(wire.CatalogPage(7, (wire.Product(
+                sku="PULL1", name="From the central", tax_class="STD", price=500, version=7),)))
+
+    got = app.catalog.import_text("sku,name,tax_class,price\nPULL1,From the file,STD,1.25\n"
+                                  "PULL2,Also new,STD,2.00\n", progress=progress)
+    assert len(calls) == 3 and (got.created, got.updated) == (1, 1)
+    db = sqlite3.connect(app.paths.database)
+    assert db.execute("select name, price from products where sku = 'PULL1'").fetchall() == [
+        ("From the file", 125)]

@@ -337,8 +337,12 @@ class CatalogService:
                 owners.update(conn.execute(select(b.c.key, b.c.product_id)
                                            .where(b.c.key.in_(keys[i: i + 500]))).all())
             ids = {spec.sku: pid for spec, pid in chunk}
+            fresh = [sku for sku, pid in ids.items() if pid is None]
+            if fresh:  # made since the comparison (a catalog pull in between): update those
+                ids.update(conn.execute(select(p.c.sku, p.c.id).where(p.c.sku.in_(fresh))).all())
             new_rows, changed_rows = [], []
-            for spec, pid in chunk:
+            for spec, _ in chunk:
+                pid = ids[spec.sku]
                 values = {
                     "sku": spec.sku, "name": spec.name, "variant": spec.variant,
                     "group_id": lookups.id(conn, t.product_groups, spec.group),
@@ -374,10 +378,11 @@ class CatalogService:
                     for spec, _ in chunk for bc in spec.barcodes]
             if bars:
                 conn.execute(insert(b), bars)
+            made = {r["sku"] for r in new_rows}
             moves = [Movement(new_id(), ids[spec.sku], spec.stock, MovementKind.RECEIVE,
                               "opening stock", "catalog import", spec.cost, now, user_id,
                               s.terminal)
-                     for spec, pid in chunk if opening_stock and pid is None and spec.stock]
+                     for spec, _ in chunk if opening_stock and spec.sku in made and spec.stock]
             if moves:  # only for products new to this register: a re-import adds no stock
                 posted = ledger.append(conn, s.terminal, moves)
                 ledger.add_event(conn, "stock.received", now, {
