@@ -326,12 +326,20 @@ class CatalogService:
         self, chunk: list[tuple[catalog_csv.ProductSpec, int | None]], tax_ids: dict[str, int],
         lookups: _Lookups, opening_stock: bool, user_id: int | None,
     ) -> tuple[int, int, int, int]:
-        """One transaction: these products (new or changed), their barcodes and opening stock."""
+        """One transaction: these products (new or changed), their barcodes and opening stock.
+        The rows are built before it begins, so the write lock is held for the SQL alone."""
         s = self.ctx.settings
         p, b = t.products, t.barcodes
         now = utc_now()
+        rows = {spec.sku: {
+            "sku": spec.sku, "name": spec.name, "variant": spec.variant,
+            "tax_class_id": tax_ids[spec.tax_class], "unit": spec.unit, "price": spec.price,
+            "price_per": spec.price_per, "cost": spec.cost, "reorder_point": spec.reorder_point,
+            "par_level": spec.par_level, "min_age": spec.min_age,
+            "max_per_sale": spec.max_per_sale, "active": True, "updated_at": now,
+        } for spec, _ in chunk}
+        keys = [bc.key for spec, _ in chunk for bc in spec.barcodes]
         with self.ctx.background_write() as conn:  # a sale at this register goes first
-            keys = [bc.key for spec, _ in chunk for bc in spec.barcodes]
             owners: dict[str, int] = {}
             for i in range(0, len(keys), 500):
                 owners.update(conn.execute(select(b.c.key, b.c.product_id)
@@ -342,18 +350,11 @@ class CatalogService:
                 ids.update(conn.execute(select(p.c.sku, p.c.id).where(p.c.sku.in_(fresh))).all())
             new_rows, changed_rows = [], []
             for spec, _ in chunk:
+                values = rows[spec.sku]
+                values.update(group_id=lookups.id(conn, t.product_groups, spec.group),
+                              department_id=lookups.id(conn, t.departments, spec.department),
+                              vendor_id=lookups.id(conn, t.vendors, spec.vendor))
                 pid = ids[spec.sku]
-                values = {
-                    "sku": spec.sku, "name": spec.name, "variant": spec.variant,
-                    "group_id": lookups.id(conn, t.product_groups, spec.group),
-                    "department_id": lookups.id(conn, t.departments, spec.department),
-                    "vendor_id": lookups.id(conn, t.vendors, spec.vendor),
-                    "tax_class_id": tax_ids[spec.tax_class], "unit": spec.unit,
-                    "price": spec.price, "price_per": spec.price_per, "cost": spec.cost,
-                    "reorder_point": spec.reorder_point, "par_level": spec.par_level,
-                    "min_age": spec.min_age, "max_per_sale": spec.max_per_sale,
-                    "active": True, "updated_at": now,
-                }
                 if pid is None:
                     new_rows.append(values)
                 else:
