@@ -144,7 +144,7 @@ def test_a_product_pulled_from_the_central_during_the_import_is_updated_not_doub
 ) -> None:
     """Between the comparison and the writes a catalog pull makes one of the file's new
     products: the import writes it as a change, with the file's values."""
-    from pos_terminal.sync import wire
+    from pos_protocol import wire
 
     calls: list[int] = []
 
