@@ -11,6 +11,7 @@ from pos_terminal.hardware.scanner_settings import settings_from
 from pos_terminal.ui.devices import Devices
 from pos_terminal.ui.dialogs import AmountDialog, CashCountDialog
 from pos_terminal.ui.main_window import MainWindow
+from pos_terminal.ui.weight_dialog import WeightDialog
 
 from ui_support import on_modal
 
@@ -78,11 +79,11 @@ def test_weighed_item_by_its_code_asks_for_the_weight(qtbot, window: MainWindow)
     to_sale_screen(qtbot, w)
     p = next(p for p in w.app.catalog.products(limit=500) if p["unit"] == "g")
 
-    def weigh(d: AmountDialog) -> None:
-        d.field.setText("1250")
+    def weigh(d: WeightDialog) -> None:
+        d.field.setText("1.250")  # the weight dialog takes kg (a number alone: kg, or 1250g)
         d.accept()
 
-    on_modal(qtbot, weigh, AmountDialog)
+    on_modal(qtbot, weigh, WeightDialog)
     w.sale.add_code(p["barcodes"][0]["code"], typed=True)
     qtbot.waitUntil(lambda: w.sale.model.rowCount() == 1)
     line = w.sale.model.lines[0]

@@ -47,6 +47,7 @@ from pos_terminal.ui.dialogs import (
 from pos_terminal.ui.empties import EmptiesDialog
 from pos_terminal.ui.models import CartModel
 from pos_terminal.ui.tender import TenderDialog
+from pos_terminal.ui.weight_dialog import WeightDialog
 from pos_terminal.ui.widgets import (
     FitLabel,
     FunctionButton,
@@ -79,7 +80,7 @@ class SaleScreen(QWidget):
         self.currency = self.app.settings.currency
         self.session: SaleSession | None = None
         self.multiplier = 1
-        self.model = CartModel(self.currency)
+        self.model = CartModel(self.currency, self.app.settings.measure)
         self._build()
 
     # -- layout ---------------------------------------------------------------------------
@@ -344,8 +345,11 @@ class SaleScreen(QWidget):
         return False
 
     def _ask_grams(self, hit: ScanHit) -> int | None:
-        unit = "g" if hit.item.unit == "g" else "ml"
-        dlg = AmountDialog(self, f"{hit.item.name}: how much?", f"Quantity in {unit}", None)
+        """How much of an item sold by weight or volume: the scale's stable reading, or a
+        weight typed in the store's unit (ui/weight_dialog.py)."""
+        label = f"{hit.item.name} {hit.item.variant}".strip()
+        dlg = WeightDialog(self, label, hit.item.unit, self.app.settings.measure,
+                           self.window_.bridge)
         ok = dlg.exec() == QDialog.DialogCode.Accepted
         self.focus_scan()
         return dlg.value if ok else None
