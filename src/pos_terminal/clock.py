@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+
+from pos_protocol import wire_time_now
 
 
 def utc_now() -> str:
-    """Current UTC time as ISO-8601 with milliseconds, e.g. 2026-11-24T15:04:05.123Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """Current UTC time as wire time, e.g. 2026-11-24T15:04:05.123Z (``pos_protocol``'s codec:
+    every time the register stores or sends is written this way, so they sort as text)."""
+    return wire_time_now()
 
 
 def new_id() -> str:

@@ -50,11 +50,11 @@ def test_answers_parse() -> None:
 
 
 def test_proposal_without_version() -> None:
-    p = wire.parse_proposal({"product": {"sku": "N1", "name": "New", "tax_class": "STD",
-                                         "price": 100}})
+    p = wire.ProductProposed.parse({"product": {"sku": "N1", "name": "New", "tax_class": "STD",
+                                                "price": 100}}).product
     assert (p.sku, p.version, p.unit) == ("N1", 0, "each")
     with pytest.raises(wire.WireError) as err:
-        wire.parse_proposal({"product": "N1"})
+        wire.ProductProposed.parse({"product": "N1"})
     assert err.value.field == "payload.product"
 
 
@@ -70,5 +70,5 @@ def test_discrepancies_that_are_not_a_list_are_a_wire_error(bad: object) -> None
     payload = {"transfer_id": str(uuid.uuid4()), "from_store": "S1", "lines": [],
                "discrepancies": bad}
     with pytest.raises(wire.WireError) as err:
-        wire.parse_transfer_in(payload)
+        wire.StockTransferredIn.parse(payload)
     assert err.value.field == "payload.discrepancies"

@@ -80,7 +80,7 @@ def test_receive_part_of_a_po_with_discrepancies(app: App, data_dir: Path) -> No
     assert payload["po_id"] == po_id and payload["vendor"] == VENDOR
     assert {m["sku"]: (m["quantity"], m["unit_cost"]) for m in payload["movements"]} == {
         "100001": (13, 30), "100002": (10, 48), got.lines[3].sku: (1, got.lines[3].unit_cost)}
-    assert wire.parse_po_receipt(payload).received["100002"] == 10  # what the PO gets
+    assert wire.StockReceived.parse(payload).received_by_sku()["100002"] == 10  # the PO gets
     # the PO stays open for the rest; what is not yet at the central counts already here
     (order,) = app.receiving.open_orders()
     assert {ln.sku: ln.received for ln in order.lines} == {"100001": 13, "100002": 10,
@@ -138,7 +138,7 @@ def test_unknown_barcode_becomes_a_proposed_product(app: App, data_dir: Path) ->
     assert [(ln.name, ln.counted, ln.unit_cost) for ln in got.lines] == [("Local Honey", 4, 310)]
     assert app.catalog.item("4000000000006").price == 599  # sellable at once
     (payload,) = _rows(data_dir, "SELECT payload FROM outbox WHERE type = 'product.proposed'")
-    product = wire.parse_proposal(json.loads(payload[0]))
+    product = wire.ProductProposed.parse(json.loads(payload[0])).product
     assert (product.name, product.vendor, product.barcodes[0].code) == (
         "Local Honey", "Local Farm", "4000000000006")
     assert _rows(data_dir, "SELECT action FROM audit_log WHERE action = 'new_product'")
@@ -155,7 +155,7 @@ def test_manager_drafts_a_po(app: App, data_dir: Path) -> None:
                                                                      ("100003", 12)]
     (payload,) = _rows(data_dir, "SELECT payload FROM outbox WHERE type = "
                                  "'purchase_order.drafted'")
-    draft = wire.parse_po_draft(json.loads(payload[0]))
+    draft = wire.PurchaseOrderDrafted.parse(json.loads(payload[0]))
     assert draft.po_id == po.id and draft.lines[0].unit_cost == 34
     # receivable before the central has echoed it
     r = app.receiving.start(_manager(app).id, po=po.number)

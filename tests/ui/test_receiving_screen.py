@@ -154,7 +154,7 @@ def test_free_delivery_draft_po_and_put_aside(qtbot, window: MainWindow) -> None
     c = sqlite3.connect(w.app.paths.database)
     (payload,) = c.execute("select payload from outbox where type = "
                            "'purchase_order.drafted'").fetchone()
-    assert wire.parse_po_draft(json.loads(payload)).lines[0].ordered == 24
+    assert wire.PurchaseOrderDrafted.parse(json.loads(payload)).lines[0].quantity == 24
     # put aside: the open delivery is offered again
     _key(r, "F9")
     qtbot.waitUntil(lambda: r.choice.itemText(0).startswith("Continue:"))

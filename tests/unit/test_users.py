@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from pos_terminal.domain.users import Role, hash_pin, lock_seconds, pin_matches, require_role
+from pos_protocol import secret_matches
+from pos_terminal.domain.users import Role, hash_pin, lock_seconds, require_role
 from pos_terminal.errors import AuthError, InputError
 
 
 def test_pin_hash_is_salted_and_verifies() -> None:
     a, b = hash_pin("1234"), hash_pin("1234")
     assert a != b and "1234" not in a
-    assert pin_matches("1234", a) and not pin_matches("1235", a)
+    assert secret_matches("1234", a) and not secret_matches("1235", a)
 
 
 def test_pin_format() -> None:

@@ -1,8 +1,11 @@
-"""Server time: always timezone-aware UTC; the wire's ISO-8601 ``...Z`` form."""
+"""Server time: always timezone-aware UTC, written and read as wire time
+(``pos_protocol.to_wire_time``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from pos_protocol import to_wire_time
 
 
 def utc_now() -> datetime:
@@ -10,12 +13,5 @@ def utc_now() -> datetime:
 
 
 def iso(when: datetime | None) -> str | None:
-    """``2026-11-24T15:04:05.123Z`` (milliseconds), or None."""
-    if when is None:
-        return None
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def parse_iso(text: str) -> datetime:
-    """A wire time (already checked by ``wire``) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """``when`` as wire time (``2026-11-24T15:04:05.123Z``), or None."""
+    return None if when is None else to_wire_time(when)

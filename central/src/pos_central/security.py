@@ -3,13 +3,13 @@
 Tokens are 32 random bytes; the database keeps only their sha256 (a token is never weak, so a
 fast hash suffices and keeps the per-request check cheap). Enrollment codes are 16 characters
 from an alphabet without look-alikes, typed by an installer, and stored the same way.
-Passwords are people's secrets: scrypt with a random salt, like the register's PINs.
+Passwords are people's secrets: ``pos_protocol.hash_secret`` (scrypt with a random salt, the
+codec of the register's PINs) and ``secret_matches``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 REGISTER_PREFIX = "pcr_"
@@ -17,7 +17,6 @@ ADMIN_PREFIX = "pca_"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 CODE_LENGTH = 16
 MIN_PASSWORD = 8
-_N, _R, _P = 2**14, 8, 1
 
 
 def new_token(prefix: str) -> str:
@@ -40,19 +39,3 @@ def normalise_code(code: str) -> str:
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    try:
-        _, n, r, p, salt, digest = stored.split("$")
-        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=32)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got.hex(), digest)

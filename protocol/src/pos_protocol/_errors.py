@@ -3,10 +3,11 @@
     PosError
     └── InputError            bad input from a user or a file; nothing was written
         └── BarcodeError      a scan or typed code that cannot be used ("bad check digit", ...)
+    WireError (ValueError)    a malformed field of a request, an answer or an event payload
 
-The register's tree (``pos_terminal.errors``) grows from these; the central translates them into
-its own (``pos_central.errors.BadInput``) where it calls the protocol's readers. ``WireError``
-(``pos_protocol.wire``) is apart: a malformed field of a request or an answer, with its path.
+The register's tree (``pos_terminal.errors``) grows from ``PosError``; the central translates
+these into its own (``pos_central.errors.BadInput`` for input, a per-event rejection or a 422 for
+a ``WireError``) where it calls the protocol's readers.
 """
 
 from __future__ import annotations
@@ -29,3 +30,12 @@ class InputError(PosError):
 
 class BarcodeError(InputError):
     pass
+
+
+class WireError(ValueError):
+    """A malformed value; ``field`` is a dotted path such as ``events[3].payload.movements``."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

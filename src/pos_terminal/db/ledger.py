@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from pos_protocol import wire
 from pos_terminal.clock import new_id
 from pos_terminal.db import tables as t
 from pos_terminal.db.fast import cursor, insert_sql
@@ -60,24 +61,26 @@ def append(conn: Connection, terminal: str, movements: list[Movement]) -> list[P
     return posted
 
 
-def movement_payload(posted: list[Posted], skus: dict[int, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.movement.id, "seq": p.seq, "sku": skus[p.movement.product_id],
-            "quantity": p.movement.quantity, "kind": str(p.movement.kind),
-            "reason": p.movement.reason, "reference": p.movement.reference,
-            "unit_cost": p.movement.unit_cost, "occurred_at": p.movement.occurred_at,
-            "hash": p.hash,
-        }
+def movement_payload(posted: list[Posted], skus: dict[int, str]) -> tuple[wire.Movement, ...]:
+    """The posted movements as an event carries them (``payload.movements``): SKUs for the
+    register's product ids, with each movement's place in the hash chain."""
+    return tuple(
+        wire.Movement(
+            id=p.movement.id, sku=skus[p.movement.product_id], quantity=p.movement.quantity,
+            kind=str(p.movement.kind), occurred_at=p.movement.occurred_at,
+            reason=p.movement.reason, reference=p.movement.reference,
+            unit_cost=p.movement.unit_cost, seq=p.seq, hash=p.hash,
+        )
         for p in posted
-    ]
+    )
 
 
-def add_event(conn: Connection, type_: str, occurred_at: str, payload: dict[str, Any]) -> str:
+def add_event(conn: Connection, occurred_at: str, payload: wire.Payload) -> str:
+    """Add an outbox event carrying ``payload`` (its type is the payload's); its id."""
     event_id = new_id()
     cursor(conn).execute(_INSERT_EVENT, (
-        event_id, type_, occurred_at,
-        json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+        event_id, payload.TYPE, occurred_at,
+        json.dumps(payload.to_json(), separators=(",", ":"), ensure_ascii=False),
     ))
     return event_id
 

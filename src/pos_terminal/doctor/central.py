@@ -19,6 +19,7 @@ import stat
 from datetime import UTC, datetime
 from typing import Any
 
+from pos_protocol import to_wire_time
 from pos_terminal.errors import PosError
 
 SKEW_WARN_S = 5.0
@@ -158,7 +159,7 @@ def _token_and_clock(out: _Out, client: Any, store: str, register: str,
     local = before + (after - before) / 2
     skew = (server - local).total_seconds()
     rtt = (after - before).total_seconds()
-    text = (f"central {status.server_time}, this register {_iso(local)}: this register is "
+    text = (f"central {status.server_time}, this register {to_wire_time(local)}: this register is "
             f"{abs(skew):.1f} s {'behind' if skew > 0 else 'ahead of'} the central "
             f"(±{rtt / 2:.2f} s)")
     if abs(skew) > SKEW_FAIL_S:
@@ -169,6 +170,3 @@ def _token_and_clock(out: _Out, client: Any, store: str, register: str,
     else:
         out.line("ok", "clock", text, skew_s=round(skew, 3))
 
-
-def _iso(d: datetime) -> str:
-    return d.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -1,22 +1,20 @@
 """Users, roles, PINs and lockout.
 
-PINs are hashed with scrypt (a slow, memory-hard KDF from the standard library) and a random
-salt. After 5 wrong PINs a user is locked for a delay that doubles with every further miss.
+PINs are hashed by the protocol package's scrypt codec (``pos_protocol.hash_secret``, shared
+with the central's passwords) after the register's own format check. After 5 wrong PINs a user
+is locked for a delay that doubles with every further miss.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from enum import IntEnum
 
+from pos_protocol import hash_secret
 from pos_terminal.errors import AuthError, InputError
 
 MAX_FAILURES = 5
 BASE_LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 3600
-_N, _R, _P = 2**14, 8, 1
 
 
 class Role(IntEnum):
@@ -59,21 +57,7 @@ def check_pin_format(pin: str) -> str:
 
 
 def hash_pin(pin: str) -> str:
-    check_pin_format(pin)
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    try:
-        _, n, r, p, salt, digest = stored.split("$")
-        got = hashlib.scrypt(
-            pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got.hex(), digest)
+    return hash_secret(check_pin_format(pin))
 
 
 def lock_seconds(failures: int) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from pos_protocol import catalog_csv
+from pos_protocol import catalog_csv, wire
 from pos_protocol.barcode import strip_code
 from pos_protocol.money import round_div
 from pos_terminal.clock import new_id, utc_now
@@ -386,11 +386,11 @@ class CatalogService:
                      for spec, _ in chunk if opening_stock and spec.sku in made and spec.stock]
             if moves:  # only for products new to this register: a re-import adds no stock
                 posted = ledger.append(conn, s.terminal, moves)
-                ledger.add_event(conn, "stock.received", now, {
-                    "reference": "opening stock",
-                    "movements": ledger.movement_payload(
+                ledger.add_event(conn, now, wire.StockReceived(
+                    reference="opening stock",
+                    movements=ledger.movement_payload(
                         posted, {ids[spec.sku]: spec.sku for spec, _ in chunk}),
-                })
+                ))
         return (len(new_rows), len(changed_rows), len(bars),
                 sum(m.quantity for m in moves))
 

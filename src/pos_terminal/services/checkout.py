@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
+from pos_protocol import wire
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
@@ -187,30 +188,24 @@ class CheckoutService:
                 ]
                 posted = ledger.append(conn, s.terminal, moves)
                 skus = {p.line.item.product_id: p.line.item.sku for p in totals.lines}
-                ledger.add_event(conn, "sale.completed", now, {
-                    "sale_id": sale_id, "receipt_no": receipt, "currency": s.currency.code,
-                    "total": totals.total, "tax": totals.tax, "discount": totals.discount,
-                    "lines": [
-                        {"line_no": p.line.line_no, "sku": p.line.item.sku, "qty": p.line.qty,
-                         "amount": p.amount, "tax": p.tax, "total": p.total,
-                         **({"promo_saving": p.line.promo_saving} if p.line.promo_saving
-                            else {})}
-                        for p in totals.lines
-                    ],
-                    **({"deposits": [
-                        {"line_no": d.line_no, "code": d.deposit.code, "qty": d.count,
-                         "amount": d.amount, "tax": d.tax, "total": d.total}
-                        for d in totals.deposits
-                    ]} if totals.deposits else {}),
-                    "payments": [
-                        {"kind": str(a.kind), "amount": a.amount} for a in settlement.tenders
-                    ],
-                    **({"voucher_payout": settlement.voucher_payout}
-                       if settlement.voucher_payout else {}),
-                    **({"rest_voucher": rest_voucher, "rest_voucher_amount":
-                        settlement.rest_voucher} if rest_voucher else {}),
-                    "movements": ledger.movement_payload(posted, skus),
-                })
+                ledger.add_event(conn, now, wire.SaleCompleted(
+                    sale_id=sale_id, receipt_no=receipt, currency=s.currency.code,
+                    total=totals.total, tax=totals.tax, discount=totals.discount,
+                    lines=tuple(
+                        wire.SaleLine(line_no=p.line.line_no, sku=p.line.item.sku,
+                                      qty=p.line.qty, amount=p.amount, tax=p.tax,
+                                      total=p.total, promo_saving=p.line.promo_saving)
+                        for p in totals.lines),
+                    deposits=tuple(
+                        wire.SaleDeposit(line_no=d.line_no, code=d.deposit.code, qty=d.count,
+                                         amount=d.amount, tax=d.tax, total=d.total)
+                        for d in totals.deposits),
+                    payments=tuple(wire.Tender(kind=str(a.kind), amount=a.amount)
+                                   for a in settlement.tenders),
+                    voucher_payout=settlement.voucher_payout, rest_voucher=rest_voucher,
+                    rest_voucher_amount=settlement.rest_voucher if rest_voucher else 0,
+                    movements=ledger.movement_payload(posted, skus),
+                ))
         return SaleResult(
             sale_id, receipt, totals, settlement, now, training, tuple(dict.fromkeys(negative)),
             rest_voucher,

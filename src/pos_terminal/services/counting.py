@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, literal, select, text, update
 
+from pos_protocol import wire
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.config import Settings
 from pos_terminal.db import ledger
@@ -46,7 +47,6 @@ from pos_terminal.services.users import write_audit
 SCOPES = ("department", "shelf", "sample", "all")
 UNCOUNTED = ("skip", "zero")
 MAX_COUNT = 10**7  # base units on one line (10 t in grams)
-EVENT = "stock.counted"
 REASON = "count"
 CORRECTION = "count correction"
 # recount state of a line
@@ -290,15 +290,15 @@ def post_lines(conn: Connection, settings: Settings, row: Any, user_id: int,
             (now, user_id, _sibling_mark(conn), row.id)).rowcount
     moves: list[Movement] = []
     skus: dict[int, str] = {}
-    out_lines: list[dict[str, Any]] = []
+    out_lines: list[wire.CountedLine] = []
     units = value = 0
     updates: list[tuple[int, str, int]] = []
     for ln, expected, cost, per in _lines(conn, row.id, False, "AND l.counted IS NOT NULL"):
         assert ln.counted is not None and expected is not None
         delta = ln.counted - expected
         updates.append((delta, row.id, ln.product_id))
-        out_lines.append({"sku": ln.sku, "counted": ln.counted, "expected": expected,
-                          "counted_at": ln.counted_at, "variance": delta})
+        out_lines.append(wire.CountedLine(sku=ln.sku, counted=ln.counted, expected=expected,
+                                          counted_at=ln.counted_at, variance=delta))
         if delta:
             skus[ln.product_id] = ln.sku
             moves.append(Movement(new_id(), ln.product_id, delta, MovementKind.COUNT_VARIANCE,
@@ -311,12 +311,12 @@ def post_lines(conn: Connection, settings: Settings, row: Any, user_id: int,
     conn.execute(update(t.count_sessions).where(t.count_sessions.c.id == row.id).values(
         status="posted", closed_at=now, closed_by=user_id, uncounted=uncounted))
     posted = ledger.append(conn, settings.terminal, moves)
-    ledger.add_event(conn, EVENT, now, {
-        "reference": row.id, "session_id": row.id, "number": row.number,
-        "scope": {"kind": row.scope_kind, **json.loads(row.scope)}, "blind": bool(row.blind),
-        "lines": out_lines, "skipped": missing - zeroed,
-        "movements": ledger.movement_payload(posted, skus),
-    })
+    ledger.add_event(conn, now, wire.StockCounted(
+        reference=row.id, session_id=row.id, number=row.number,
+        scope={"kind": row.scope_kind, **json.loads(row.scope)}, blind=bool(row.blind),
+        lines=tuple(out_lines), skipped=missing - zeroed,
+        movements=ledger.movement_payload(posted, skus),
+    ))
     qty = {skus[m.product_id]: m.quantity for m in moves}
     levels = {sku: ledger.on_hand(conn, pid) for pid, sku in skus.items()}
     return CountPosting(_session(conn, _session_row(conn, row.id)), row.id, len(out_lines),
@@ -398,12 +398,12 @@ def on_pulled_siblings(conn: Connection, settings: Settings, after: int) -> int:
     conn.execute(text(_LATE_OPEN), {"after": after})
     if moves:
         posted = ledger.append(conn, settings.terminal, moves)
-        ledger.add_event(conn, EVENT, now, {
-            "reference": moves[0].reference, "correction": "sales or other movements made "
-            "on another register before the count, which reached this register after it",
-            "sessions": sorted({m.reference for m in moves}),
-            "movements": ledger.movement_payload(posted, skus),
-        })
+        ledger.add_event(conn, now, wire.StockCounted(
+            reference=moves[0].reference, correction="sales or other movements made on "
+            "another register before the count, which reached this register after it",
+            sessions=tuple(sorted({m.reference for m in moves})),
+            movements=ledger.movement_payload(posted, skus),
+        ))
     return len(moves)
 
 

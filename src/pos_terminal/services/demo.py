@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 
+from pos_protocol import wire
 from pos_protocol.gtin import with_check_digit
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger
@@ -93,9 +94,9 @@ def add_synthetic(app: App, n: int) -> int:
             posted = ledger.append(conn, s.terminal, moves)
             skus = {i: f"SYN{i:09d}" for i in chunk}
             for k in range(0, len(posted), EVENT_MOVES):  # events a sync batch can carry
-                ledger.add_event(conn, "stock.received", now, {
-                    "reference": "opening stock",
-                    "movements": ledger.movement_payload(posted[k : k + EVENT_MOVES], skus),
-                })
+                ledger.add_event(conn, now, wire.StockReceived(
+                    reference="opening stock",
+                    movements=ledger.movement_payload(posted[k : k + EVENT_MOVES], skus),
+                ))
         made += len(chunk)
     return made

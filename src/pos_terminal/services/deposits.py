@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from pos_protocol import wire
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
 from pos_terminal.db import tables as t
@@ -115,12 +116,12 @@ class DepositService:
                     reason=f"deposit refund {refund_no}", user_id=user_id))
             print_queue.enqueue(conn, "deposit", refund_id, now)
             if not training:
-                ledger.add_event(conn, "deposit.refunded", now, {
-                    "refund_id": refund_id, "refund_no": refund_no, "method": method,
-                    "currency": s.currency.code, "total": total, "tax": tax,
-                    "lines": [{"code": x.code, "qty": x.qty, "amount": x.amount, "tax": x.tax}
-                              for x in lines],
-                })
+                ledger.add_event(conn, now, wire.DepositRefunded(
+                    refund_id=refund_id, refund_no=refund_no, method=method,
+                    currency=s.currency.code, total=total, tax=tax,
+                    lines=tuple(wire.DepositLine(code=x.code, qty=x.qty, amount=x.amount,
+                                                 tax=x.tax) for x in lines),
+                ))
         return DepositRefund(refund_id, refund_no, method, total, tax, tuple(lines), voucher)
 
     def _line(self, conn: Connection, code: str, count: int) -> EmptyLine:

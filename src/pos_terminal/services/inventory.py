@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from pos_protocol import wire
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
@@ -47,15 +48,13 @@ class InventoryService:
         self.ctx = ctx
 
     def _post(
-        self, conn: Connection, event: str, reference: str, moves: list[Movement],
-        skus: dict[int, str], extra: dict[str, Any] | None = None,
+        self, conn: Connection, event: type[wire.StockReceived | wire.StockAdjusted],
+        reference: str, moves: list[Movement], skus: dict[int, str], **extra: Any,
     ) -> Posting:
         s = self.ctx.settings
         posted = ledger.append(conn, s.terminal, moves)
-        ledger.add_event(conn, event, moves[0].occurred_at if moves else utc_now(), {
-            "reference": reference, **(extra or {}),
-            "movements": ledger.movement_payload(posted, skus),
-        })
+        ledger.add_event(conn, moves[0].occurred_at if moves else utc_now(), event(
+            reference=reference, movements=ledger.movement_payload(posted, skus), **extra))
         qty: dict[str, int] = {}
         for m in moves:
             qty[skus[m.product_id]] = qty.get(skus[m.product_id], 0) + m.quantity
@@ -83,9 +82,8 @@ class InventoryService:
                          delivery, item.cost if cost is None else cost, now, user_id, s.terminal)
                 for item, qty in resolved
             ]
-            return self._post(conn, "stock.received", reference or delivery, moves,
-                              {i.product_id: i.sku for i, _ in resolved},
-                              {"delivery_id": delivery})
+            return self._post(conn, wire.StockReceived, reference or delivery, moves,
+                              {i.product_id: i.sku for i, _ in resolved}, delivery_id=delivery)
 
     def adjust(
         self, code: str, quantity: int, reason: str, user_id: int, note: str = ""
@@ -107,8 +105,8 @@ class InventoryService:
             ref = new_id()
             move = Movement(new_id(), item.product_id, quantity, MovementKind.ADJUST, why.value,
                             ref, item.cost, now, user_id, s.terminal)
-            return self._post(conn, "stock.adjusted", ref, [move], {item.product_id: item.sku},
-                              {"note": note})
+            return self._post(conn, wire.StockAdjusted, ref, [move], {item.product_id: item.sku},
+                              note=note)
 
     def count(self, code: str, counted: int, user_id: int, expected: int | None = None) -> Posting:
         """Post a one-item count as a variance delta: counted minus what was expected when

@@ -142,18 +142,20 @@ class ReceivingService:
         now = utc_now()
         po_id = new_id()
         with self.ctx.write() as conn:
-            lines: dict[str, dict[str, Any]] = {}
+            qty: dict[str, int] = {}
+            cost: dict[str, int | None] = {}
             for code, count in items:
                 item = resolve(conn, code)
-                qty = check_quantity(count * item.pack if item.unit == "each" else count,
-                                     item.unit)
-                ln = lines.setdefault(item.sku, {"sku": item.sku, "quantity": 0,
-                                                 "unit_cost": item.cost})
-                ln["quantity"] += qty
-            payload = {"po_id": po_id, "vendor": vendor, "note": note,
-                       "lines": list(lines.values())}
-            wire.parse_po_draft(payload)  # the central would refuse anything else
-            event_id = ledger.add_event(conn, "purchase_order.drafted", now, payload)
+                qty[item.sku] = qty.get(item.sku, 0) + check_quantity(
+                    count * item.pack if item.unit == "each" else count, item.unit)
+                cost.setdefault(item.sku, item.cost)
+            draft = wire.PurchaseOrderDrafted(
+                po_id=po_id, vendor=vendor, note=note,
+                lines=tuple(wire.DraftLine(sku=sku, quantity=n, unit_cost=cost[sku])
+                            for sku, n in qty.items()))
+            payload = draft.to_json()
+            wire.PurchaseOrderDrafted.parse(payload)  # the central would refuse anything else
+            event_id = ledger.add_event(conn, now, draft)
             conn.execute(insert(t.po_drafts).values(
                 id=po_id, vendor=vendor, note=note, lines=json.dumps(payload["lines"]),
                 created_at=now, user_id=user.id, event_id=event_id))
@@ -307,7 +309,7 @@ class ReceivingService:
             product = wire.Product(sku=sku, name=name, tax_class=tax_class, price=price,
                                    version=0, vendor=vendor, cost=cost,
                                    barcodes=(wire.Barcode(code),))
-            ledger.add_event(conn, "product.proposed", now, {"product": product.to_json()})
+            ledger.add_event(conn, now, wire.ProductProposed(product=product))
             write_audit(conn, Override("new_product", user.id, user.id, "unknown barcode at "
                                        "receiving", f"{sku} {name}"), receiving_id, now)
             _add_line(conn, receiving_id, pid, sku, counted, cost)
@@ -338,22 +340,21 @@ class ReceivingService:
                                           "delivery", receiving_id, cost, now, user_id,
                                           s.terminal))
                 if ln.counted:
-                    lines.append({"sku": ln.sku, "counted": ln.counted, "received": good,
-                                  "damaged": ln.damaged, "unit_cost": cost})
+                    lines.append(wire.ReceivedLine(sku=ln.sku, counted=ln.counted,
+                                                   received=good, damaged=ln.damaged,
+                                                   unit_cost=cost))
             found = got.discrepancies()
             if found:
                 conn.execute(insert(t.delivery_discrepancies), [
                     {"receiving_id": receiving_id, **d.to_json()} for d in found])
             posted = ledger.append(conn, s.terminal, moves)
             skus = {pids[sku]: sku for sku in pids}
-            payload: dict[str, Any] = {
-                "reference": rec.reference or rec.po_number or receiving_id,
-                "delivery_id": receiving_id, "vendor": rec.vendor, "lines": lines,
-                "discrepancies": [d.to_json() for d in found],
-                "movements": ledger.movement_payload(posted, skus)}
-            if rec.po_id:
-                payload |= {"po_id": rec.po_id, "po_number": rec.po_number}
-            event_id = ledger.add_event(conn, "stock.received", now, payload)
+            event_id = ledger.add_event(conn, now, wire.StockReceived(
+                reference=rec.reference or rec.po_number or receiving_id,
+                delivery_id=receiving_id, vendor=rec.vendor, lines=tuple(lines),
+                discrepancies=tuple(wire.Discrepancy(**d.to_json()) for d in found),
+                po_id=rec.po_id or None, po_number=(rec.po_number or "") if rec.po_id else "",
+                movements=ledger.movement_payload(posted, skus)))
             conn.execute(update(t.receivings).where(t.receivings.c.id == receiving_id).values(
                 status="posted", posted_at=now, user_id=user_id, event_id=event_id))
             received = {skus[m.movement.product_id]: m.movement.quantity for m in posted}

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
+from pos_protocol import wire
 from pos_terminal.clock import utc_now
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
@@ -22,7 +23,6 @@ from pos_terminal.errors import AuthError, QuantityError
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
 
-EVENT = "reorder.set"
 MAX_LEVEL = 10**7
 KEEP: Any = object()  # leave this level as it is
 
@@ -121,8 +121,8 @@ class ReorderService:
                 product_id=item.product_id, reorder_point=rp, par_level=par, updated_at=now,
                 user_id=user_id)
             conn.execute(stmt.prefix_with("OR REPLACE"))
-            ledger.add_event(conn, EVENT, now, {"sku": item.sku, "reorder_point": rp,
-                                                "par_level": par})
+            ledger.add_event(conn, now, wire.ReorderSet(sku=item.sku, reorder_point=rp,
+                                                        par_level=par))
             return self._levels(conn, item.product_id)
 
     def low_stock(self, limit: int | None = None) -> list[Levels]:

@@ -11,12 +11,13 @@ Training sales never count.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from pos_protocol import to_wire_time
 from pos_protocol.money import Currency
 from pos_terminal.domain.controls import COUNTED, REPORTED, label
 from pos_terminal.errors import InputError, RuleError
@@ -76,7 +77,7 @@ class Period:
     @staticmethod
     def _utc(d: date) -> str:
         local = datetime.combine(d, time.min).astimezone()  # local midnight
-        return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return to_wire_time(local)
 
     @property
     def lo(self) -> str:

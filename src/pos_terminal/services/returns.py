@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from pos_protocol import to_wire_time, wire
 from pos_protocol.money import round_div
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import ledger, print_queue
@@ -554,14 +555,15 @@ class ReturnService:
             ] if restock else []
             restocked = sum(m.quantity for m in moves)
             posted = ledger.append(conn, s.terminal, moves)
-            ledger.add_event(conn, "return.completed", now, {
-                "return_id": return_id, "return_no": return_no, "sale_id": sale_id,
-                "refund": refund, "tax": tax, "restock": restock, "blind": sale_id is None,
-                "lines": [{"sku": r[2], "qty": r[3], "amount": r[4], "tax": r[5]} for r in rows],
-                **({"deposits": [{"code": d.code, "qty": d.qty, "amount": d.amount,
-                                  "tax": d.tax} for d in deposits]} if deposits else {}),
-                "movements": ledger.movement_payload(posted, {r[1]: r[2] for r in rows}),
-            })
+            ledger.add_event(conn, now, wire.ReturnCompleted(
+                return_id=return_id, return_no=return_no, sale_id=sale_id, refund=refund,
+                tax=tax, restock=restock, blind=sale_id is None,
+                lines=tuple(wire.ReturnLine(sku=r[2], qty=r[3], amount=r[4], tax=r[5])
+                            for r in rows),
+                deposits=tuple(wire.DepositLine(code=d.code, qty=d.qty, amount=d.amount,
+                                                tax=d.tax) for d in deposits),
+                movements=ledger.movement_payload(posted, {r[1]: r[2] for r in rows}),
+            ))
         return ReturnResult(return_id, return_no, refund, tax, settlement, restocked)
 
 
@@ -637,7 +639,7 @@ def _preview(rows: list[_Row], deposits: list[DepositBack],
 
 def _sales_of(conn: Connection, product_id: int, days: int) -> tuple[SaleOfItem, ...]:
     """Recent sales (not training) with some of ``product_id`` left to return, newest first."""
-    since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+    since = to_wire_time(datetime.now(UTC) - timedelta(days=days))
     sl, rl = t.sale_lines, t.return_lines
     back = (select(rl.c.sale_line_id, func.sum(rl.c.qty).label("q"))
             .group_by(rl.c.sale_line_id).subquery())

@@ -36,9 +36,6 @@ from pos_terminal.errors import InputError, NotFoundError, QuantityError, RuleEr
 from pos_terminal.services.catalog import resolve
 from pos_terminal.services.context import Context
 
-OUT_EVENT = "stock.transferred_out"
-IN_EVENT = "stock.transferred_in"
-
 
 @dataclass(frozen=True)
 class TransferLine:
@@ -195,11 +192,12 @@ class TransferService:
                      for pid, qty, cost, _ in lines.values()]
             posted = ledger.append(conn, s.terminal, moves)
             skus = {pid: sku for sku, (pid, _, _, _) in lines.items()}
-            ledger.add_event(conn, OUT_EVENT, now, {
-                "transfer_id": transfer_id, "number": number, "to_store": target,
-                "lines": [{"sku": sku, "quantity": qty} for sku, (_, qty, _, _) in lines.items()],
-                "movements": ledger.movement_payload(posted, skus),
-            })
+            ledger.add_event(conn, now, wire.StockTransferredOut(
+                transfer_id=transfer_id, number=number, to_store=target,
+                lines=tuple(wire.SentLine(sku=sku, quantity=qty)
+                            for sku, (_, qty, _, _) in lines.items()),
+                movements=ledger.movement_payload(posted, skus),
+            ))
             return _load(conn, transfer_id)
 
     # -- receiving ------------------------------------------------------------------------------
@@ -253,12 +251,13 @@ class TransferService:
             conn.execute(update(t.transfers).where(t.transfers.c.id == tid).values(
                 status="received", received_at=now, user_id=user_id))
             posted = ledger.append(conn, s.terminal, moves)
-            ledger.add_event(conn, IN_EVENT, now, {
-                "transfer_id": tid, "number": tr.number, "from_store": tr.from_store,
-                "lines": rows, "discrepancies": [d.__dict__ for d in found],
-                "movements": ledger.movement_payload(
+            ledger.add_event(conn, now, wire.StockTransferredIn(
+                transfer_id=tid, number=tr.number, from_store=tr.from_store,
+                lines=tuple(wire.ArrivedLine(**r) for r in rows),
+                discrepancies=tuple(wire.Discrepancy(**d.__dict__) for d in found),
+                movements=ledger.movement_payload(
                     posted, {pid: sku for sku, (pid, _, _) in pids.items()}),
-            })
+            ))
             levels = {sku: ledger.on_hand(conn, pids[sku][0]) for sku in skus if sku in pids}
             return Received(_load(conn, tid), tuple(found), levels)
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from pos_protocol import from_wire_time, secret_matches, to_wire_time
 from pos_terminal.clock import utc_now
 from pos_terminal.db import tables as t
 from pos_terminal.domain.cart import Override
@@ -24,7 +25,6 @@ from pos_terminal.domain.users import (
     check_pin_format,
     hash_pin,
     lock_seconds,
-    pin_matches,
     require_role,
 )
 from pos_terminal.errors import AuthError, InputError, NotFoundError, RuleError
@@ -96,10 +96,6 @@ def approves_alone(conn: Connection, user_id: int, action: str) -> bool:
                      .where(t.users.c.id == user_id)).first()
     return (r is not None and bool(r.active) and r.pin_hash is not None
             and Role.parse(r.role) >= REQUIRED_ROLE[action])
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 class UserService:
@@ -301,12 +297,12 @@ class UserService:
                                 "reactivate them")
             if r is None or r.pin_hash is None:
                 raise AuthError("unknown user or wrong PIN")
-            if r.locked_until and _parse_time(r.locked_until) > now:
-                wait = int((_parse_time(r.locked_until) - now).total_seconds()) + 1
+            if r.locked_until and from_wire_time(r.locked_until) > now:
+                wait = int((from_wire_time(r.locked_until) - now).total_seconds()) + 1
                 raise AuthError(
                     f"{name} is locked after too many wrong PINs; try again in {wait} s"
                 )
-            if pin_matches(pin, r.pin_hash):
+            if secret_matches(pin, r.pin_hash):
                 if r.failed_attempts:
                     conn.execute(update(t.users).where(t.users.c.id == r.id)
                                  .values(failed_attempts=0, locked_until=None))
@@ -315,7 +311,7 @@ class UserService:
             delay = lock_seconds(failures)
             until = None
             if delay:
-                until = (now + timedelta(seconds=delay)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+                until = to_wire_time(now + timedelta(seconds=delay))
             conn.execute(update(t.users).where(t.users.c.id == r.id)
                          .values(failed_attempts=failures, locked_until=until))
         # The failed attempt is committed above; only then refuse.

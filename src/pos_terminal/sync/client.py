@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from pos_protocol import wire
+from pos_protocol import to_wire_time, wire
 from pos_terminal import __version__
 from pos_terminal.sync.errors import (
     BatchRejectedError,
@@ -111,7 +111,7 @@ class CentralClient:
             self._figures["pending"] = max(0, pending)
 
     def _health(self) -> dict[str, str]:
-        return wire.Health(_wire_time(self._clock()), **self._figures).headers()
+        return wire.Health(to_wire_time(self._clock()), **self._figures).headers()
 
     # -- endpoints ------------------------------------------------------------------------------
     def push(self, body: bytes, compress: bool = True, gzipped: bool = False
@@ -241,12 +241,6 @@ class CentralClient:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _wire_time(when: datetime) -> str:
-    """``2026-11-24T15:04:05.123Z``: the wire's UTC time with milliseconds."""
-    u = when.astimezone(UTC)
-    return u.strftime("%Y-%m-%dT%H:%M:%S.") + f"{u.microsecond // 1000:03d}Z"
 
 
 def _error_of(raw: bytes, status: int) -> tuple[str, str | None]:

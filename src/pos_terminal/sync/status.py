@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pos_protocol import from_wire_time
+
 # The worker's ``state``: one of these (``NOT_ENROLLED`` and ``LOCKED`` carry a reason).
 STARTING = "starting"
 ONLINE = "online"
@@ -82,10 +84,11 @@ class SyncStatus:
 
 
 def parse_time(text: str | None) -> datetime | None:
+    """A wire time as an aware datetime; None for none or an unreadable one."""
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return from_wire_time(text)
     except ValueError:
         return None
 
@@ -94,8 +97,6 @@ def age_s(text: str | None, now: datetime | None = None) -> float | None:
     then = parse_time(text)
     if then is None:
         return None
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
     return max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
 
 

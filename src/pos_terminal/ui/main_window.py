@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from pos_protocol import from_wire_time
 from pos_terminal.bootstrap import App
 from pos_terminal.db import ledger
 from pos_terminal.domain.cart import Override
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
                 n, oldest = ledger.outbox_backlog(conn)
             if not n:
                 return "sync: 0 pending"
-            then = datetime.strptime(oldest or "", "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            then = from_wire_time(oldest or "")
             minutes = int((datetime.now(UTC) - then).total_seconds() // 60)
             return f"sync: {n} pending, oldest {minutes} min"
 

@@ -14,7 +14,6 @@ service — the same code that posts the return — after every change, before F
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_protocol import from_wire_time
 from pos_terminal.domain.cart import Override
 from pos_terminal.domain.measure import Default, format_measure, measure_of, parse_measure
 from pos_terminal.domain.receipt import per_unit
@@ -78,7 +78,7 @@ class BlindRow:
 def _local(iso: str) -> str:
     """A stored UTC time as the register's local date and time."""
     try:
-        return f"{datetime.fromisoformat(iso).astimezone():%Y-%m-%d %H:%M}"
+        return f"{from_wire_time(iso).astimezone():%Y-%m-%d %H:%M}"
     except ValueError:
         return iso
 

@@ -31,6 +31,7 @@ from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.errors import BadInput, CentralError, Conflict
 from pos_central.services.accounts import USERNAME
+from pos_protocol import hash_secret, secret_matches
 
 ROLES = ("admin", "owner")
 SESSION_PREFIX = "pcs_"
@@ -41,7 +42,7 @@ MAX_USER_FAILURES = 5
 MAX_REMOTE_FAILURES = 20
 _TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most this often
 # scrypt of a random password: checked for unknown names too, so timing tells nothing
-_DUMMY_HASH = security.hash_password(secrets.token_urlsafe(16))
+_DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
 
 
 class Throttled(CentralError):
@@ -91,7 +92,7 @@ def create_user(engine: Engine, username: str, password: str, role: str = "admin
     if password != password.strip() or "\n" in password:
         raise BadInput("a password cannot start or end with spaces or hold line breaks",
                        "password")
-    digest = security.hash_password(password)
+    digest = hash_secret(password)
     a = t.admins
     with write(engine) as conn:
         if conn.execute(select(a.c.id).where(a.c.username == username)).first():
@@ -124,7 +125,7 @@ def sign_in(engine: Engine, username: str, password: str, remote: str) -> str | 
     with read(engine) as conn:
         row = conn.execute(select(a.c.id, a.c.password_hash).where(
             a.c.username == username, a.c.disabled_at.is_(None))).first()
-    good = security.password_matches(password or "", row.password_hash if row else _DUMMY_HASH)
+    good = secret_matches(password or "", row.password_hash if row else _DUMMY_HASH)
     if row is None or not good:
         with write(engine) as conn:
             conn.execute(f.insert().values(username=username, remote=remote, failed_at=now))

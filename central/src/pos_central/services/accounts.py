@@ -24,7 +24,7 @@ from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.errors import BadInput, Conflict, Forbidden, NotFound, Unauthorized
-from pos_protocol import wire
+from pos_protocol import secret_matches, wire
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -201,7 +201,7 @@ def check_admin_password(engine: Engine, username: str, password: str) -> bool:
     with read(engine) as conn:
         stored = conn.execute(select(a.c.password_hash).where(
             a.c.username == username, a.c.disabled_at.is_(None))).scalar()
-    return stored is not None and security.password_matches(password, stored)
+    return stored is not None and secret_matches(password, stored)
 
 
 # -- authentication ---------------------------------------------------------------------------

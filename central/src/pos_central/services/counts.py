@@ -25,9 +25,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from pos_central.clock import iso, parse_iso, utc_now
+from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read
+from pos_protocol import from_wire_time, wire
 
 
 @dataclass(frozen=True)
@@ -73,19 +74,15 @@ def _lines(engine: Engine, store: str | None, since: datetime) -> list[CountLine
         rows = conn.execute(q).all()
     for st, reg, posted, payload in rows:
         try:
-            body = json.loads(payload)
-        except ValueError:
+            count = wire.StockCounted.parse(json.loads(payload))
+        except ValueError:  # not JSON, or (WireError) an odd payload: nothing to compare
             continue
-        if not isinstance(body, dict) or body.get("correction"):
+        if count.correction:
             continue  # late corrections are not counts of their own
-        for ln in body.get("lines") or ():
-            try:
-                out.append(CountLine(st, reg, str(body.get("reference", "")),
-                                     body.get("number"), str(ln["sku"]), int(ln["counted"]),
-                                     int(ln.get("variance") or 0), parse_iso(ln["counted_at"]),
-                                     posted))
-            except (KeyError, TypeError, ValueError):
-                continue  # an older or odd payload: nothing to compare
+        out.extend(CountLine(st, reg, count.reference, count.number, ln.sku, ln.counted,
+                             ln.variance, from_wire_time(ln.counted_at), posted)
+                   for ln in count.lines
+                   if ln.counted_at is not None)  # an older payload's line: nothing to compare
     return out
 
 

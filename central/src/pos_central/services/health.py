@@ -16,10 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, update
 
-from pos_central.clock import parse_iso
 from pos_central.db import tables as t
 from pos_central.db.sql import insert
-from pos_protocol import wire
+from pos_protocol import from_wire_time, wire
 
 MAX_SKEW_MS = 10**15  # ~31,000 years: anything beyond is a garbled clock, not a skew
 
@@ -43,7 +42,7 @@ def skew_ms(arrived: datetime, clock: str | None) -> int | None:
     if clock is None:
         return None
     try:
-        sent = parse_iso(clock)
+        sent = from_wire_time(clock)
     except ValueError:  # matches the wire pattern but is no date (month 13)
         return None
     delta = arrived - sent

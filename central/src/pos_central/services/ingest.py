@@ -45,7 +45,7 @@ from pos_central.db.engine import write
 from pos_central.db.sql import chunks, insert, lock_store
 from pos_central.errors import Forbidden
 from pos_central.services import purchasing, transfers
-from pos_protocol import wire
+from pos_protocol import from_wire_time, wire
 
 PROPOSED = "product.proposed"
 
@@ -91,7 +91,7 @@ def check(raw_events: list[Any]) -> tuple[list[_Valid], list[wire.Rejection]]:
             if bad is not None:
                 raise bad
             event, movements = wire.parse_event_movements(raw, where)
-            proposal = (wire.parse_proposal(event.payload, f"{where}.payload")
+            proposal = (wire.ProductProposed.parse(event.payload, f"{where}.payload").product
                         if event.type == PROPOSED else None)
             if event.type in purchasing.TYPES:  # POs, receipts against them, reorder levels
                 purchasing.check_payload(event, where)
@@ -408,6 +408,6 @@ def _touch_register(conn: Connection, source: Source, fresh: list[_Valid], pendi
 def _time(text: str, where: str) -> datetime:
     """A wire time (format already checked) as a datetime; 2026-02-30 is refused here."""
     try:
-        return datetime.fromisoformat(text)
+        return from_wire_time(text)
     except ValueError as exc:
         raise wire.WireError(where, "not a real date and time") from exc

@@ -40,7 +40,7 @@ from pos_central.db import tables as t
 from pos_central.db.engine import read, write
 from pos_central.db.sql import insert
 from pos_central.errors import BadInput, Conflict, Forbidden, NotFound
-from pos_protocol import wire
+from pos_protocol import from_wire_time, wire
 
 DRAFTED = "purchase_order.drafted"
 RECEIVED = "stock.received"
@@ -54,12 +54,8 @@ SUGGEST_LIMIT = 500
 # -- ingest -----------------------------------------------------------------------------------
 def check_payload(event: wire.Event, where: str) -> None:
     """Refuse (``WireError``) a malformed payload of an event type handled here."""
-    if event.type == DRAFTED:
-        wire.parse_po_draft(event.payload, f"{where}.payload")
-    elif event.type == REORDER:
-        wire.parse_reorder_set(event.payload, f"{where}.payload")
-    elif event.type == RECEIVED and "po_id" in event.payload:
-        wire.parse_po_receipt(event.payload, f"{where}.payload")
+    if event.type != RECEIVED or "po_id" in event.payload:  # a delivery without a PO: stored
+        wire.parse_payload(event, where)
 
 
 def authorize(conn: Connection, store: str, events: Sequence[tuple[str, wire.Event]]) -> None:
@@ -90,20 +86,18 @@ def apply_events(conn: Connection, store: str, events: Sequence[wire.Event]) -> 
     transaction."""
     for ev in events:
         if ev.type == DRAFTED:
-            _drafted(conn, store, wire.parse_po_draft(ev.payload), _when(ev.occurred_at))
+            _drafted(conn, store, wire.PurchaseOrderDrafted.parse(ev.payload),
+                     from_wire_time(ev.occurred_at))
         elif ev.type == REORDER:
-            _reorder(conn, store, wire.parse_reorder_set(ev.payload), _when(ev.occurred_at))
+            _reorder(conn, store, wire.ReorderSet.parse(ev.payload),
+                     from_wire_time(ev.occurred_at))
         elif ev.type == RECEIVED and ev.payload.get("po_id") is not None:
-            got = wire.parse_po_receipt(ev.payload)
-            if got is not None:
-                _received(conn, store, got)
+            got = wire.StockReceived.parse(ev.payload)
+            if got.po_id is not None:
+                _received(conn, store, got.po_id, got.received_by_sku())
 
 
-def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _drafted(conn: Connection, store: str, d: wire.PoDraft, at: datetime) -> None:
+def _drafted(conn: Connection, store: str, d: wire.PurchaseOrderDrafted, at: datetime) -> None:
     po = t.purchase_orders
     if conn.execute(select(po.c.id).where(po.c.id == d.po_id)).first():
         return  # the same PO once more (another event id): keep the first
@@ -111,22 +105,22 @@ def _drafted(conn: Connection, store: str, d: wire.PoDraft, at: datetime) -> Non
         id=d.po_id, number=_next_number(conn, store), store=store, vendor=d.vendor,
         status="sent", origin="register", created_at=at, sent_at=at, note=d.note))
     conn.execute(t.purchase_order_lines.insert(), [
-        {"po_id": d.po_id, "sku": ln.sku, "ordered": ln.ordered, "received": 0,
+        {"po_id": d.po_id, "sku": ln.sku, "ordered": ln.quantity, "received": 0,
          "unit_cost": ln.unit_cost} for ln in d.lines])
 
 
-def _received(conn: Connection, store: str, r: wire.PoReceipt) -> None:
+def _received(conn: Connection, store: str, po_id: str, received: dict[str, int]) -> None:
     po, pl = t.purchase_orders, t.purchase_order_lines
-    row = conn.execute(select(po.c.store, po.c.status).where(po.c.id == r.po_id)).first()
+    row = conn.execute(select(po.c.store, po.c.status).where(po.c.id == po_id)).first()
     if row is None or row.store != store:
         return  # not this store's PO: the stock still moved; nothing to fill
-    for sku, qty in sorted(r.received.items()):
+    for sku, qty in sorted(received.items()):
         if qty:
-            conn.execute(update(pl).where(pl.c.po_id == r.po_id, pl.c.sku == sku)
+            conn.execute(update(pl).where(pl.c.po_id == po_id, pl.c.sku == sku)
                          .values(received=pl.c.received + qty))
     if row.status in ("draft", "sent", "partially_received"):
-        conn.execute(update(po).where(po.c.id == r.po_id).values(
-            status=_filled_status(conn, r.po_id, row.status)))
+        conn.execute(update(po).where(po.c.id == po_id).values(
+            status=_filled_status(conn, po_id, row.status)))
 
 
 def _filled_status(conn: Connection, po_id: str, current: str) -> str:

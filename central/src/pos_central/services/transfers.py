@@ -30,7 +30,7 @@ from pos_central.clock import iso, utc_now
 from pos_central.db import tables as t
 from pos_central.db.engine import read
 from pos_central.errors import Forbidden
-from pos_protocol import wire
+from pos_protocol import from_wire_time, wire
 
 OUT = "stock.transferred_out"
 IN = "stock.transferred_in"
@@ -45,19 +45,12 @@ BOARD_LIMIT = 200
 # -- ingest -----------------------------------------------------------------------------------
 def check_payload(event: wire.Event, where: str) -> None:
     """Refuse (``WireError``) a malformed payload of an event type handled here."""
+    wire.parse_payload(event, where)
     if event.type == OUT:
-        parse_out(event, where)
-    elif event.type == IN:
-        wire.parse_transfer_in(event.payload, f"{where}.payload")
-
-
-def parse_out(event: wire.Event, where: str = "") -> wire.Transfer:
-    got = wire.parse_transfer_out(event.payload, f"{where}.payload" if where else "payload")
-    for i, m in enumerate(event.movements):  # the movements must match what the lines say
-        if m.kind != "transfer_out" or m.quantity > 0:
-            raise wire.WireError(f"{where}.payload.movements[{i}]",
-                                 "a transfer sends with negative transfer_out movements")
-    return got
+        for i, m in enumerate(event.movements):  # the movements must match what lines say
+            if m.kind != "transfer_out" or m.quantity > 0:
+                raise wire.WireError(f"{where}.payload.movements[{i}]",
+                                     "a transfer sends with negative transfer_out movements")
 
 
 def authorize(conn: Connection, store: str, events: Sequence[tuple[str, wire.Event]]) -> None:
@@ -88,11 +81,11 @@ def authorize(conn: Connection, store: str, events: Sequence[tuple[str, wire.Eve
 def apply_events(conn: Connection, store: str, events: Sequence[wire.Event]) -> None:
     """Apply newly stored events (already checked) in batch order."""
     for ev in events:
-        at = datetime.fromisoformat(ev.occurred_at)
+        at = from_wire_time(ev.occurred_at)
         if ev.type == OUT:
-            _sent(conn, store, wire.parse_transfer_out(ev.payload), at)
+            _sent(conn, store, wire.StockTransferredOut.parse(ev.payload), at)
         elif ev.type == IN:
-            _received(conn, store, wire.parse_transfer_in(ev.payload), at)
+            _received(conn, store, wire.StockTransferredIn.parse(ev.payload), at)
 
 
 def _problem_of_target(conn: Connection, store: str, to_store: str) -> str | None:
@@ -103,17 +96,17 @@ def _problem_of_target(conn: Connection, store: str, to_store: str) -> str | Non
     return None
 
 
-def _sent(conn: Connection, store: str, x: wire.Transfer, at: datetime) -> None:
-    tr, tl = t.transfers, t.transfer_lines
-    row = conn.execute(select(tr).where(tr.c.id == x.id)).first()
+def _sent(conn: Connection, store: str, x: wire.StockTransferredOut, at: datetime) -> None:
+    tr, tl, tid = t.transfers, t.transfer_lines, x.transfer_id
+    row = conn.execute(select(tr).where(tr.c.id == tid)).first()
     if row is not None and row.sent_at is not None:
         return  # the same transfer once more (another event id): keep the first
     problem = _problem_of_target(conn, store, x.to_store)
     if row is None:
         conn.execute(tr.insert().values(
-            id=x.id, number=x.number, from_store=store, to_store=x.to_store, status=IN_TRANSIT,
+            id=tid, number=x.number, from_store=store, to_store=x.to_store, status=IN_TRANSIT,
             sent_at=at, problem=problem))
-        conn.execute(tl.insert(), [{"transfer_id": x.id, "sku": ln.sku, "sent": ln.sent,
+        conn.execute(tl.insert(), [{"transfer_id": tid, "sku": ln.sku, "sent": ln.quantity,
                                     "damaged": 0} for ln in x.lines])
         return
     # the receipt came first: fill in what was sent and settle the status again
@@ -122,49 +115,50 @@ def _sent(conn: Connection, store: str, x: wire.Transfer, at: datetime) -> None:
                    f"to {x.to_store}")
     elif row.problem not in (None, EARLY):
         problem = row.problem
-    have = set(conn.execute(select(tl.c.sku).where(tl.c.transfer_id == x.id)).scalars())
+    have = set(conn.execute(select(tl.c.sku).where(tl.c.transfer_id == tid)).scalars())
     for ln in x.lines:
         if ln.sku in have:
-            conn.execute(update(tl).where(tl.c.transfer_id == x.id, tl.c.sku == ln.sku)
-                         .values(sent=ln.sent))
+            conn.execute(update(tl).where(tl.c.transfer_id == tid, tl.c.sku == ln.sku)
+                         .values(sent=ln.quantity))
         else:
-            conn.execute(tl.insert().values(transfer_id=x.id, sku=ln.sku, sent=ln.sent,
+            conn.execute(tl.insert().values(transfer_id=tid, sku=ln.sku, sent=ln.quantity,
                                             received=0, damaged=0))
-    conn.execute(update(tr).where(tr.c.id == x.id).values(
-        number=x.number, sent_at=at, problem=problem, status=_settled(conn, x.id)))
+    conn.execute(update(tr).where(tr.c.id == tid).values(
+        number=x.number, sent_at=at, problem=problem, status=_settled(conn, tid)))
 
 
-def _received(conn: Connection, store: str, x: wire.Transfer, at: datetime) -> None:
-    tr, tl = t.transfers, t.transfer_lines
-    row = conn.execute(select(tr).where(tr.c.id == x.id)).first()
+def _received(conn: Connection, store: str, x: wire.StockTransferredIn,
+              at: datetime) -> None:
+    tr, tl, tid = t.transfers, t.transfer_lines, x.transfer_id
+    row = conn.execute(select(tr).where(tr.c.id == tid)).first()
     if row is None:  # the sender's event has not arrived yet: keep what the receiver says
         conn.execute(tr.insert().values(
-            id=x.id, number=x.number or "?", from_store=x.from_store, to_store=store,
+            id=tid, number=x.number or "?", from_store=x.from_store, to_store=store,
             status=DISCREPANCIES, received_at=at, problem=EARLY))
-        conn.execute(tl.insert(), [{"transfer_id": x.id, "sku": ln.sku, "sent": ln.sent,
+        conn.execute(tl.insert(), [{"transfer_id": tid, "sku": ln.sku, "sent": ln.sent,
                                     "received": ln.received, "damaged": ln.damaged}
                                    for ln in x.lines])
-        conn.execute(update(tr).where(tr.c.id == x.id).values(status=_settled(conn, x.id)))
+        conn.execute(update(tr).where(tr.c.id == tid).values(status=_settled(conn, tid)))
         return
     if row.status != IN_TRANSIT:
-        _flag(conn, x.id, f"received again by {store} on {iso(at)[:16]}; the stock of both "
+        _flag(conn, tid, f"received again by {store} on {iso(at)[:16]}; the stock of both "
                           "receipts was booked: check and correct")
         return
     problem = row.problem
     if row.to_store != store:
         problem = f"sent to {row.to_store} but received by {store}"
-    have = set(conn.execute(select(tl.c.sku).where(tl.c.transfer_id == x.id)).scalars())
+    have = set(conn.execute(select(tl.c.sku).where(tl.c.transfer_id == tid)).scalars())
     for ln in x.lines:
         if ln.sku in have:
-            conn.execute(update(tl).where(tl.c.transfer_id == x.id, tl.c.sku == ln.sku)
+            conn.execute(update(tl).where(tl.c.transfer_id == tid, tl.c.sku == ln.sku)
                          .values(received=ln.received, damaged=ln.damaged))
         else:  # an item the sender did not list
-            conn.execute(tl.insert().values(transfer_id=x.id, sku=ln.sku, sent=0,
+            conn.execute(tl.insert().values(transfer_id=tid, sku=ln.sku, sent=0,
                                             received=ln.received, damaged=ln.damaged))
-    conn.execute(update(tl).where(tl.c.transfer_id == x.id, tl.c.received.is_(None))
+    conn.execute(update(tl).where(tl.c.transfer_id == tid, tl.c.received.is_(None))
                  .values(received=0))  # listed as sent, not mentioned: nothing arrived
-    conn.execute(update(tr).where(tr.c.id == x.id).values(
-        received_at=at, problem=problem, status=_settled(conn, x.id)))
+    conn.execute(update(tr).where(tr.c.id == tid).values(
+        received_at=at, problem=problem, status=_settled(conn, tid)))
 
 
 def _settled(conn: Connection, transfer_id: str) -> str:
