@@ -133,6 +133,14 @@ def test_the_built_program_runs_a_register(built: dict[str, Path]) -> None:
     code = json.loads(r.stdout)[0]["barcodes"][0]["code"]
     r = _run(exe, tmp, "b", "sell", code, "--pay", "cash", "--training")
     assert r.returncode == 0 and r.stdout.startswith("TRAINING receipt DEMO-R1-T"), r.stderr
+    big = tmp / "big-catalog.csv"  # over CHILD_BYTES: read in a child the bundle spawns
+    big.write_text("sku;name;tax_class;price\n" + "".join(
+        f"BIG{i:06d};Großpackung Nr. {i} – Sonderposten mit langem Namen;STD;{i % 90 + 1},99\n"
+        for i in range(9000)), encoding="cp1252")
+    assert big.stat().st_size > 512 * 1024
+    r = _run(exe, tmp, "b", "import-catalog", str(big), timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "0 changed, 0 unchanged, 9000 new (Windows-1252, semicolon-separated" in r.stdout
 
     printer = FakePrinter()
     try:

@@ -160,3 +160,26 @@ def test_a_product_pulled_from_the_central_during_the_import_is_updated_not_doub
     db = sqlite3.connect(app.paths.database)
     assert db.execute("select name, price from products where sku = 'PULL1'").fetchall() == [
         ("From the file", 125)]
+
+
+def test_a_big_file_is_read_in_a_child_process_with_the_same_results(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over CHILD_BYTES the file is read and compared in a spawned process (its Python work
+    would otherwise hold this process's interpreter lock): same result, same refusals."""
+    monkeypatch.setattr(catalog_service, "CHILD_BYTES", 0)
+    f = tmp_path / "big.csv"
+    f.write_text(catalog(300), encoding="utf-8")
+    reports: list[tuple[int, int]] = []
+    got = app.catalog.import_csv(f, progress=lambda d, t: reports.append((d, t)))
+    assert got.summary() == "0 changed, 0 unchanged, 300 new"
+    assert got.file == "UTF-8, comma-separated, decimal point"
+    assert reports[0] == (0, 300) and reports[-1] == (300, 300)
+    again = app.catalog.import_csv(f)
+    assert again.summary() == "0 changed, 300 unchanged, 0 new"
+    f.write_bytes(b"sku;name;tax_class;price\nX1;A;STD;1,00\nX2;B;NOPE;1,00\nX3;C;STD\n")
+    with pytest.raises(catalog_service.catalog_csv.CatalogFileError) as e:
+        app.catalog.import_csv(f)
+    assert e.value.problems == [
+        "line 3: tax_class 'NOPE' is not one of RED, STD, ZERO",
+        "line 4: 3 fields, but the header has 4 (sku, name, tax_class, price)"]

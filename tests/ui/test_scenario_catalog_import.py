@@ -56,6 +56,7 @@ def test_the_till_sells_while_a_catalog_imports(
     till: Till, short_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(catalog_service, "IMPORT_CHUNK", 10)  # many short chunks: a long import
+    monkeypatch.setattr(catalog_service, "CHILD_BYTES", 0)  # read as a big file is: a child
     (short_dir / "catalog.csv").write_text("sku;name;tax_class;price;barcodes\n" + "".join(
         f"N{i:05d};Neuware {i};STD;1,{i % 100:02d};{with_check_digit(f'27{i:010d}')}\n"
         for i in range(ROWS)), encoding="cp1252")

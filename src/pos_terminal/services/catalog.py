@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,12 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from pos_protocol import catalog_csv, wire
 from pos_protocol.barcode import strip_code
-from pos_protocol.money import round_div
+from pos_protocol.money import Currency, round_div
 from pos_terminal.clock import new_id, utc_now
 from pos_terminal.db import catalog as repo
 from pos_terminal.db import ledger
 from pos_terminal.db import tables as t
+from pos_terminal.db.uow import transaction
 from pos_terminal.domain.cart import Item
 from pos_terminal.domain.ledger import Movement, MovementKind
 from pos_terminal.domain.scan import (
@@ -26,7 +28,7 @@ from pos_terminal.domain.scan import (
     ScanCode,
     interpret_scan,
 )
-from pos_terminal.errors import BarcodeError, InputError, NotFoundError
+from pos_terminal.errors import BarcodeError, InputError, NotFoundError, PosError
 from pos_terminal.services.context import Context
 
 
@@ -245,82 +247,54 @@ class CatalogService:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        with self.ctx.read() as conn:
-            tax_codes = set(repo.tax_class_ids(conn))
-        s = self.ctx.settings
-        file = catalog_csv.read(data, s.currency, tax_codes, _Pace(),
-                                s.decimal_separator if s.locale else None)
-        result = self._apply(file.products, opening_stock, user_id, progress)
-        return replace(result, file=file.describe())
+        return self._import(data, opening_stock, user_id, progress)
 
     def import_text(
         self, text: str, opening_stock: bool = False, user_id: int | None = None,
         progress: Progress | None = None,
     ) -> ImportResult:
-        with self.ctx.read() as conn:
-            tax_codes = set(repo.tax_class_ids(conn))
-        s = self.ctx.settings
-        specs = catalog_csv.parse(text, s.currency, tax_codes, _Pace(),
-                                  s.decimal_separator if s.locale else None)
-        return self._apply(specs, opening_stock, user_id, progress)
+        return self._import(text.encode("utf-8"), opening_stock, user_id, progress)
 
-    def _apply(self, specs: list[catalog_csv.ProductSpec], opening_stock: bool,
-               user_id: int | None, progress: Progress | None) -> ImportResult:
-        """Write what differs from the catalog as it is: compared in one read, then written in
+    def _import(self, data: bytes, opening_stock: bool, user_id: int | None,
+                progress: Progress | None) -> ImportResult:
+        """Plan (read the file, compare it with the catalog), then write what differs in
         chunks of ``IMPORT_CHUNK`` products (each product whole, with its barcodes and its
-        opening stock). A chunk that finds a barcode taken since the comparison (a catalog
-        pull in between) stops the import there; importing the file again finishes it."""
-        total = len(specs)
+        opening stock). A big file is planned in a child process: reading and comparing is
+        seconds of pure Python, and in this process it would hold the interpreter lock the
+        till's threads need for every database call. A chunk that finds a barcode taken since
+        the comparison (a catalog pull in between) stops the import there; importing the file
+        again finishes it."""
+        s = self.ctx.settings
+        decimal = s.decimal_separator if s.locale else None
+        if len(data) > CHILD_BYTES:
+            plan: Iterator[tuple[Any, ...]] = _planned_in_child(
+                str(self.ctx.engine.url.database), data, s.currency, decimal)
+        else:
+            plan = _plan(self.ctx.engine, data, s.currency, decimal)
         report = progress or (lambda done, total: None)
-        report(0, total)
         with self.ctx.read() as conn:
             tax_ids = repo.tax_class_ids(conn)
             lookups = _Lookups({tb.name: {n: i for i, n in conn.execute(
                 select(tb.c.id, tb.c.name))} for tb in _LOOKUP_TABLES})
-            names = {tb.name: {i: n for n, i in lookups.tables[tb.name].items()}
-                     for tb in _LOOKUP_TABLES}
-            p = t.products
-            current = {r.sku: r for r in conn.execute(select(
-                p.c.id, p.c.sku, p.c.name, p.c.variant, p.c.group_id, p.c.department_id,
-                p.c.vendor_id, p.c.tax_class_id, p.c.unit, p.c.price, p.c.price_per, p.c.cost,
-                p.c.reorder_point, p.c.par_level, p.c.min_age, p.c.max_per_sale, p.c.active))}
-            codes: dict[int, list[tuple[Any, ...]]] = {}
-            owners: dict[str, int] = {}
-            b = t.barcodes
-            for pid, key, code, mult, pack in conn.execute(select(
-                    b.c.product_id, b.c.key, b.c.code, b.c.multiplier, b.c.pack_price)
-                    .order_by(b.c.product_id, b.c.id)):
-                codes.setdefault(pid, []).append((key, code, mult, pack))
-                owners[key] = pid
-        problems = []
-        todo: list[tuple[catalog_csv.ProductSpec, int | None]] = []
-        pace = _Pace()
-        for spec in specs:
-            pace()
-            row = current.get(spec.sku)
-            pid = row.id if row is not None else None
-            taken = [bc.code for bc in spec.barcodes if owners.get(bc.key, pid) != pid]
-            if taken:
-                problems.append(f"line {spec.line}: barcode(s) {', '.join(taken)} already "
-                                "belong to another product")
-                continue
-            if row is None or _differs(spec, row, tax_ids, names, codes.get(row.id, [])):
-                todo.append((spec, pid))
-        if problems:
-            raise catalog_csv.CatalogFileError(problems)
-        unchanged = total - len(todo)
-        report(unchanged, total)
+        described, total, unchanged, done = "", 0, 0, 0
         created = updated = nbar = stock = 0
-        for start in range(0, len(todo), IMPORT_CHUNK):
-            chunk = todo[start: start + IMPORT_CHUNK]
+        for message in plan:
+            if message[0] == "plan":
+                _, described, total, changing = message
+                unchanged = done = total - changing
+                report(0, total)
+                report(unchanged, total)
+                continue
+            chunk: list[tuple[catalog_csv.ProductSpec, int | None]] = message[1]
             t0 = time.monotonic()
-            c, u, n, s = self._write_chunk(chunk, tax_ids, lookups, opening_stock, user_id)
-            created, updated, nbar, stock = created + c, updated + u, nbar + n, stock + s
-            report(unchanged + start + len(chunk), total)
+            c, u, n, k = self._write_chunk(chunk, tax_ids, lookups, opening_stock, user_id)
+            created, updated, nbar, stock = created + c, updated + u, nbar + n, stock + k
+            done += len(chunk)
+            report(done, total)
             # A writer in another process (a CLI sale, a second window) only polls for the
             # lock: leave it as long a gap as the chunk held the lock.
             time.sleep(min(max(time.monotonic() - t0, 0.002), 0.05))
-        return ImportResult(created, updated, nbar, stock, unchanged)
+        return ImportResult(created, updated, nbar, stock, unchanged, described)
 
     def _write_chunk(
         self, chunk: list[tuple[catalog_csv.ProductSpec, int | None]], tax_ids: dict[str, int],
@@ -393,6 +367,107 @@ class CatalogService:
                 ))
         return (len(new_rows), len(changed_rows), len(bars),
                 sum(m.quantity for m in moves))
+
+
+# -- planning: read the file and compare it with the catalog ------------------------------------
+# A file bigger than this is planned in a child process (see CatalogService._import).
+CHILD_BYTES = 512 * 1024  # ≈ 5,000 rows: below it, reading takes a few tenths of a second
+
+
+def _plan(engine: Any, data: bytes, currency: Currency, decimal: str | None
+          ) -> Iterator[tuple[Any, ...]]:
+    """``("plan", how the file was read, rows, rows to write)``, then ``("todo", [(spec,
+    product id or None), ...])`` per chunk of new or changed products. Raises
+    CatalogFileError (every problem, by line) before yielding anything."""
+    with transaction(engine, write=False) as conn:
+        tax_ids = repo.tax_class_ids(conn)
+    file = catalog_csv.read(data, currency, set(tax_ids), _Pace(), decimal)
+    with transaction(engine, write=False) as conn:
+        names = {tb.name: {i: n for i, n in conn.execute(select(tb.c.id, tb.c.name))}
+                 for tb in _LOOKUP_TABLES}
+        p, b = t.products, t.barcodes
+        current = {r.sku: r for r in conn.execute(select(
+            p.c.id, p.c.sku, p.c.name, p.c.variant, p.c.group_id, p.c.department_id,
+            p.c.vendor_id, p.c.tax_class_id, p.c.unit, p.c.price, p.c.price_per, p.c.cost,
+            p.c.reorder_point, p.c.par_level, p.c.min_age, p.c.max_per_sale, p.c.active))}
+        codes: dict[int, list[tuple[Any, ...]]] = {}
+        owners: dict[str, int] = {}
+        for pid, key, code, mult, pack in conn.execute(select(
+                b.c.product_id, b.c.key, b.c.code, b.c.multiplier, b.c.pack_price)
+                .order_by(b.c.product_id, b.c.id)):
+            codes.setdefault(pid, []).append((key, code, mult, pack))
+            owners[key] = pid
+    problems = []
+    todo: list[tuple[catalog_csv.ProductSpec, int | None]] = []
+    pace = _Pace()
+    for spec in file.products:
+        pace()
+        row = current.get(spec.sku)
+        pid = row.id if row is not None else None
+        taken = [bc.code for bc in spec.barcodes if owners.get(bc.key, pid) != pid]
+        if taken:
+            problems.append(f"line {spec.line}: barcode(s) {', '.join(taken)} already "
+                            "belong to another product")
+            continue
+        if row is None or _differs(spec, row, tax_ids, names, codes.get(row.id, [])):
+            todo.append((spec, pid))
+    if problems:
+        raise catalog_csv.CatalogFileError(problems)
+    yield ("plan", file.describe(), len(file.products), len(todo))
+    for start in range(0, len(todo), IMPORT_CHUNK):
+        yield ("todo", todo[start: start + IMPORT_CHUNK])
+
+
+def _plan_in_child(db: str, data: bytes, currency: Currency, decimal: str | None,
+                   out: Any) -> None:
+    """The child process's side: ``_plan``'s messages down the pipe, or what went wrong."""
+    from pos_terminal.db.engine import make_engine
+
+    engine = make_engine(db)
+    try:
+        for message in _plan(engine, data, currency, decimal):
+            out.send(message)
+        out.send(("end",))
+    except catalog_csv.CatalogFileError as exc:
+        out.send(("problems", exc.problems))
+    except PosError as exc:
+        out.send(("error", str(exc)))
+    except Exception as exc:  # handed to the parent as one line; nothing was written
+        out.send(("error", f"the catalog file could not be read: {exc}"))
+    finally:
+        out.close()
+        engine.dispose()
+
+
+def _planned_in_child(db: str, data: bytes, currency: Currency, decimal: str | None
+                      ) -> Iterator[tuple[Any, ...]]:
+    """``_plan`` run in a spawned child process, its messages received here one chunk at a
+    time (each unpickled in a moment, so this process's threads are never held up)."""
+    ctx = multiprocessing.get_context("spawn")  # never fork a process with threads
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_plan_in_child, args=(db, data, currency, decimal, send),
+                        name="pos-import-plan", daemon=True)
+    child.start()
+    send.close()
+    try:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError:
+                raise PosError("the catalog import's reader stopped unexpectedly; nothing "
+                               "more was written, import the file again") from None
+            if message[0] == "end":
+                return
+            if message[0] == "problems":
+                raise catalog_csv.CatalogFileError(message[1])
+            if message[0] == "error":
+                raise InputError(message[1])
+            yield message
+    finally:
+        receive.close()
+        child.join(5)
+        if child.is_alive():
+            child.terminate()
 
 
 def _differs(spec: catalog_csv.ProductSpec, row: Any, tax_ids: dict[str, int],
